@@ -1,0 +1,6 @@
+# gatekeeper/__main__.py: lets `python -m gatekeeper` run the CLI.
+from __future__ import annotations
+
+from gatekeeper.cli import main
+
+raise SystemExit(main())

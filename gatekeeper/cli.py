@@ -1,0 +1,153 @@
+# gatekeeper/cli.py: argument parsing only; each command calls one function in another module.
+"""The ``gatekeeper`` command line. Exit codes: 0 allowed, 1 blocked, 2 usage or
+configuration error, 3 internal error (with a crash log)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from gatekeeper import __version__
+from gatekeeper.errors import Exit, GatekeeperError
+
+PHASE_CHOICES = ("prepare", "architect", "code", "test", "done")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gatekeeper", description=(
+        "Enforce the PACT workflow in git: phase gates, domain boundaries, scope budgets, "
+        "content signals, and algedonic escalation notes."))
+    p.add_argument("--version", action="version", version=f"pact-gatekeeper {__version__}")
+    p.add_argument("-C", dest="directory", help="run as if started in this directory")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def fmt(sp: argparse.ArgumentParser, extra: tuple[str, ...] = ()) -> None:
+        sp.add_argument("--format", choices=("text", "json", *extra), default="text")
+
+    sp = sub.add_parser("init", help="scaffold .pact/ and print hook snippets")
+    sp.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
+
+    feat = sub.add_parser("feature", help="declare features").add_subparsers(
+        dest="feature_cmd", required=True)
+    sp = feat.add_parser("add", help="declare a feature with its paths and estimate")
+    sp.add_argument("id")
+    sp.add_argument("--paths", nargs="+", required=True, metavar="GLOB")
+    sp.add_argument("--estimate", type=int, metavar="LINES")
+    sp.add_argument("--title")
+
+    sp = sub.add_parser("phase", help="move a feature to a phase")
+    sp.add_argument("id")
+    sp.add_argument("phase", choices=PHASE_CHOICES)
+    sp.add_argument("--skip-reason", metavar="REASON")
+
+    sp = sub.add_parser("approve", help="approve an artifact (records its sha256)")
+    sp.add_argument("id")
+    sp.add_argument("path")
+    sp.add_argument("--kind", choices=("preparation", "architecture", "plan"))
+
+    sp = sub.add_parser("estimate", help="revise a feature's estimate")
+    sp.add_argument("id")
+    sp.add_argument("lines", type=int)
+    sp.add_argument("--reason", required=True)
+
+    sp = sub.add_parser("waive", help="waive a rule (an orchestrator decision in the ledger)")
+    sp.add_argument("rule")
+    sp.add_argument("--reason", required=True)
+    sp.add_argument("--feature")
+    sp.add_argument("--path", metavar="GLOB")
+    sp.add_argument("--expires", metavar="DATE")
+
+    sp = sub.add_parser("status", help="where every feature stands")
+    fmt(sp)
+
+    sp = sub.add_parser("check", help="judge the index, a commit or a range")
+    mode = sp.add_mutually_exclusive_group()
+    mode.add_argument("--staged", action="store_true", help="the index against HEAD (default)")
+    mode.add_argument("--commit", metavar="REV")
+    mode.add_argument("--range", metavar="A..B")
+    sp.add_argument("--message-file", type=Path, metavar="F")
+    sp.add_argument("--agent", metavar="ROLE")
+    sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
+    sp.add_argument("--explain", action="store_true",
+                    help="say for each rule why it passed, failed or did not apply")
+    fmt(sp, ("sarif",))
+
+    sp = sub.add_parser("hook", help="run as a git hook (used by installed hooks)")
+    sp.add_argument("stage", choices=("pre-commit", "commit-msg", "pre-push", "pre-receive"))
+    sp.add_argument("args", nargs="*")
+    sp.add_argument("--agent", metavar="ROLE")
+
+    esc = sub.add_parser("escalations", help="list, show and resolve escalation notes")
+    fmt(esc)
+    esc_sub = esc.add_subparsers(dest="esc_cmd")
+    sp = esc_sub.add_parser("list")
+    sp.add_argument("--status", choices=("open", "all"), default="open")
+    sp.add_argument("--level", choices=("HALT", "ALERT"))
+    fmt(sp)
+    sp = esc_sub.add_parser("show")
+    sp.add_argument("id")
+    fmt(sp)
+    sp = esc_sub.add_parser("resolve")
+    sp.add_argument("id")
+    sp.add_argument("--outcome", required=True, choices=("acknowledged", "overridden", "resolved"))
+    sp.add_argument("--note", required=True)
+
+    pol = sub.add_parser("policy", help="list rules or explain one")
+    fmt(pol)
+    pol_sub = pol.add_subparsers(dest="policy_cmd")
+    sp = pol_sub.add_parser("list")
+    fmt(sp)
+    sp = pol_sub.add_parser("explain")
+    sp.add_argument("rule")
+    fmt(sp)
+
+    sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
+    sp.add_argument("--server", metavar="BARE_REPO", type=Path)
+
+    sp = sub.add_parser("demo", help="walk a throwaway PACT repository through the three gates")
+    sp.add_argument("--keep", action="store_true", help="keep the demo repository")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gatekeeper`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.directory:
+            os.chdir(args.directory)
+        from gatekeeper import commands
+
+        return int(commands.dispatch(args))
+    except GatekeeperError as exc:
+        sys.stderr.write(f"gatekeeper: error: {exc}\n")
+        return int(exc.code)
+    except KeyboardInterrupt:
+        sys.stderr.write("gatekeeper: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return int(Exit.OK)
+    except Exception as exc:
+        if args.debug:
+            raise
+        return _crash(exc)
+
+
+def _crash(exc: BaseException) -> int:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = Path(tempfile.gettempdir()) / f"gatekeeper-crash-{stamp}-{os.getpid()}.log"
+    try:
+        log.write_text(f"pact-gatekeeper {__version__}\nargv: {sys.argv}\n\n"
+                       + "".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = str(log)
+    except OSError:
+        where = "(could not write a crash log)"
+    sys.stderr.write(f"gatekeeper: internal error: {type(exc).__name__}: {exc}\n"
+                     f"A crash log is at {where}. Please report it with that file.\n")
+    return int(Exit.INTERNAL)

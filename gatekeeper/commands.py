@@ -1,0 +1,189 @@
+# gatekeeper/commands.py: one function per CLI command; each calls into the modules that do the work.
+"""Command implementations behind :mod:`gatekeeper.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from gatekeeper import git
+from gatekeeper.errors import Exit, GatekeeperError
+from gatekeeper.report import dump_json, render_text, to_json, to_sarif
+
+
+def _repo() -> git.Repo:
+    return git.discover()
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from gatekeeper import init
+
+    _print(init.init(_repo()))
+    return Exit.OK
+
+
+def cmd_feature(args: argparse.Namespace) -> int:
+    from gatekeeper import orchestrator
+
+    ev = orchestrator.feature_add(_repo(), args.id, args.paths, args.estimate, args.title)
+    est = f", estimate {ev['estimate']} lines" if ev.get("estimate") is not None else ""
+    _print(f"declared feature {ev['id']} ({', '.join(ev['paths'])}{est}); "
+           "commit .pact/ledger.yaml on its own")
+    return Exit.OK
+
+
+def cmd_phase(args: argparse.Namespace) -> int:
+    from gatekeeper import orchestrator
+
+    ev = orchestrator.phase(_repo(), args.id, args.phase, args.skip_reason)
+    extra = f" (baseline {ev['baseline'][:12]})" if ev.get("baseline") else ""
+    skip = f", skipping with reason {ev['skip_reason']}" if ev.get("skip_reason") else ""
+    _print(f"feature {args.id} entered {args.phase.upper()}{skip}{extra}")
+    return Exit.OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from gatekeeper import orchestrator
+
+    ev = orchestrator.approve(_repo(), args.id, args.path, args.kind)
+    _print(f"approved {ev['kind']} {ev['path']} for {args.id} (sha256 {ev['sha256'][:12]})")
+    return Exit.OK
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from gatekeeper import orchestrator
+
+    orchestrator.estimate(_repo(), args.id, args.lines, args.reason)
+    _print(f"estimate of {args.id} is now {args.lines} lines")
+    return Exit.OK
+
+
+def cmd_waive(args: argparse.Namespace) -> int:
+    from gatekeeper import orchestrator
+    from gatekeeper.context import load_worktree
+
+    repo = _repo()
+    known = {r.id for r in load_worktree(repo).rules}
+    ev = orchestrator.waive(repo, args.rule, args.reason, args.feature, args.path, args.expires,
+                            known)
+    scope = ", ".join(f"{k}={ev[k]}" for k in ("feature", "path", "expires") if ev.get(k))
+    _print(f"waiver {ev['id']} for {ev['rule']}" + (f" ({scope})" if scope else "")
+           + " recorded; commit .pact/ledger.yaml on its own")
+    return Exit.OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from gatekeeper import status
+
+    repo = _repo()
+    data = status.collect(repo)
+    _print(dump_json(data) if args.format == "json" else status.render(data, sys.stdout))
+    return Exit.OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from gatekeeper.checker import Options, check_revisions, check_staged
+
+    repo = _repo()
+    import os
+
+    where = "ci" if (args.range or args.commit) and os.environ.get("CI") else "client"
+    opts = Options(where=where, agent=args.agent, record=not args.no_notes)
+    if args.range:
+        if ".." not in args.range:
+            raise GatekeeperError(f"--range takes A..B, got {args.range!r}")
+        base, _, tip = args.range.partition("..")
+        tip = tip.lstrip(".") or "HEAD"
+        report = check_revisions(repo, [tip], [base] if base else [], opts=opts,
+                                 base_label=args.range)
+    elif args.commit:
+        report = check_revisions(repo, [args.commit], [], opts=opts, limit=1)
+    else:
+        message = ""
+        if args.message_file:
+            try:
+                message = args.message_file.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                raise GatekeeperError(f"--message-file: {exc.strerror}: {args.message_file}") from None
+        report = check_staged(repo, message=message, opts=opts)
+    if args.format == "json":
+        _print(dump_json(to_json(report)))
+    elif args.format == "sarif":
+        _print(dump_json(to_sarif(report)))
+    else:
+        if args.explain:
+            from gatekeeper import explain
+
+            _print(explain.explain_report(report))
+        sys.stdout.write(render_text(report, sys.stdout))
+    return Exit.BLOCKED if report.blocked else Exit.OK
+
+
+def cmd_hook(args: argparse.Namespace) -> int:
+    from gatekeeper import hooks
+
+    repo = _repo()
+    if args.stage == "pre-commit":
+        return hooks.pre_commit(repo, agent=args.agent, stream=sys.stderr)
+    if args.stage == "commit-msg":
+        if not args.args:
+            raise GatekeeperError("commit-msg needs the message file")
+        return hooks.commit_msg(repo, Path(args.args[0]), agent=args.agent, stream=sys.stderr)
+    lines = sys.stdin.read().splitlines() if not sys.stdin.isatty() else []
+    if args.stage == "pre-push":
+        remote = args.args[0] if args.args else "origin"
+        return hooks.pre_push(repo, remote, lines, agent=args.agent, stream=sys.stderr)
+    return hooks.pre_receive(repo, lines, sys.stderr)
+
+
+def cmd_escalations(args: argparse.Namespace) -> int:
+    from gatekeeper import inboxcmd
+
+    return inboxcmd.run(_repo(), args)
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from gatekeeper import explain
+
+    return explain.policy_command(_repo(), args)
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    from gatekeeper import install
+
+    if args.server:
+        _print(install.install_server(args.server))
+    else:
+        _print(install.install_client(_repo()))
+    return Exit.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gatekeeper import demo
+
+    return demo.run(keep=args.keep)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init, "feature": cmd_feature, "phase": cmd_phase, "approve": cmd_approve,
+    "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
+    "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
+    "install": cmd_install, "demo": cmd_demo,
+}
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names."""
+    return COMMANDS[args.command](args)
+
+
+def as_json(obj: object) -> str:
+    """Compact JSON (used by tests and scripts)."""
+    return json.dumps(obj)

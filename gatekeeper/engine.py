@@ -1,0 +1,251 @@
+# gatekeeper/engine.py: evaluate(change, context) -> findings; rules, selectors, waivers, fingerprints.
+"""The engine: for one :class:`ChangeSet` and the :class:`Context` of its parent, run every
+enabled rule's check kind on the files its selectors pick, turn hits into findings, and
+apply the ledger's waivers. Pure: no git, no files, no output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatekeeper.changes import ChangeSet, FileChange
+from gatekeeper.config import Config
+from gatekeeper.context import Context
+from gatekeeper.globs import match, match_any
+from gatekeeper.identity import Identity
+from gatekeeper.ledger import Feature, LedgerState, Waiver
+from gatekeeper.policy import Rule
+from gatekeeper.rules import load_check
+
+CODE_CLASSES = ("code", "tests", "schema")
+
+
+@dataclass
+class Hit:
+    """What a check kind reports: the facts; the engine adds rule, level and wording."""
+
+    fields: dict[str, Any]
+    paths: list[str]
+    feature: str | None = None
+    line: int | None = None
+    evidence: str = ""
+    level: str | None = None
+    category: str | None = None
+    action: str | None = None
+
+
+@dataclass
+class Finding:
+    """A rule's verdict on one thing a change did (the JSON report's ``findings`` item)."""
+
+    rule: str
+    title: str
+    level: str
+    category: str
+    action: str  # block | warn
+    message: str
+    remedy: str
+    impact: str
+    paths: list[str]
+    commit: str
+    feature: str | None
+    agent: str | None
+    line: int | None = None
+    fingerprint: str = ""
+    waiver: str | None = None
+    escalation: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The report@1 shape."""
+        out: dict[str, Any] = {
+            "rule": self.rule, "level": self.level, "category": self.category,
+            "action": self.action, "message": self.message, "paths": self.paths,
+            "commit": self.commit, "feature": self.feature, "agent": self.agent,
+            "remedy": self.remedy, "line": self.line, "title": self.title,
+            "fingerprint": self.fingerprint,
+        }
+        if self.waiver:
+            out["waiver"] = self.waiver
+        if self.escalation:
+            out["escalation"] = self.escalation
+        return out
+
+
+@dataclass
+class Environment:
+    """Where the judging happens and what the driver can supply on demand."""
+
+    where: str = "client"  # client | ci | server
+    today: dt.date = field(default_factory=dt.date.today)
+    #: Lines changed in a feature's paths from its baseline to this change, or None to defer.
+    scope_lines: Callable[[Feature, ChangeSet], int | None] | None = None
+    #: Text of a path before (old=True) or after the change, None when absent.
+    read_text: Callable[[ChangeSet, str, bool], str | None] | None = None
+    #: Open HALT escalations per feature (for the HALT freeze).
+    open_halts: Callable[[], Mapping[str, list[str]]] | None = None
+    #: Scope requests a range driver resolves in one batch after the stream.
+    deferred: list[tuple[Rule, Feature, ChangeSet, Context, Identity]] = field(default_factory=list)
+    expired_seen: dict[str, Waiver] = field(default_factory=dict)
+    ref: str | None = None
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CheckContext:
+    """What a check kind may read. Check kinds never call git."""
+
+    change: ChangeSet
+    context: Context
+    identity: Identity
+    env: Environment
+    classes: dict[str, str]
+    features_of: dict[str, list[str]]
+    claimed_feature: str | None
+
+    @property
+    def state(self) -> LedgerState:
+        """The folded ledger of the parent."""
+        return self.context.state
+
+    @property
+    def config(self) -> Config:
+        """The configuration of the parent."""
+        return self.context.config
+
+    @property
+    def agent(self) -> str | None:
+        """The resolved role, or None."""
+        return self.identity.agent
+
+    def files_by_feature(self, files: list[FileChange]) -> dict[str, list[FileChange]]:
+        """Group ``files`` by the feature each belongs to."""
+        out: dict[str, list[FileChange]] = {}
+        for f in files:
+            for fid in self.features_of.get(f.path, ()):
+                out.setdefault(fid, []).append(f)
+        return out
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_FORMATTER = string.Formatter()
+
+
+def render(template: str, fields: Mapping[str, Any]) -> str:
+    """Fill a message template; unknown fields stay as written instead of failing."""
+    try:
+        return _FORMATTER.vformat(template, (), _Fields(fields))
+    except (ValueError, IndexError, AttributeError):
+        return template
+
+
+def attribute(change: ChangeSet, state: LedgerState, config: Config,
+              claimed: str | None) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each path's class, and the features each path belongs to.
+
+    A ``PACT-Feature`` trailer narrows a path matched by several features to the claimed one.
+    """
+    classes: dict[str, str] = {}
+    features_of: dict[str, list[str]] = {}
+    feats = list(state.features.values())
+    for f in change.files:
+        classes[f.path] = config.path_class(f.path)
+        owners = [ft.id for ft in feats if match_any(ft.paths, f.path)]
+        if claimed and claimed in owners and len(owners) > 1:
+            owners = [claimed]
+        if owners:
+            features_of[f.path] = owners
+    return classes, features_of
+
+
+def _selected(rule: Rule, files: list[FileChange], cc: CheckContext) -> list[FileChange]:
+    sel = rule.selectors
+    out = []
+    for f in files:
+        if sel.paths != ("**",) and not match_any(sel.paths, f.path):
+            continue
+        if sel.exclude_paths and match_any(sel.exclude_paths, f.path):
+            continue
+        if sel.classes and cc.classes.get(f.path) not in sel.classes:
+            continue
+        if sel.phases:
+            phases = {cc.state.features[fid].phase or "declared"
+                      for fid in cc.features_of.get(f.path, ())}
+            if not phases & set(sel.phases):
+                continue
+        out.append(f)
+    return out
+
+
+def fingerprint(rule: str, feature: str | None, agent: str | None, evidence: str) -> str:
+    """The de-duplication key of an escalation: (rule, feature, agent, evidence)."""
+    raw = "\0".join((rule, feature or "", agent or "", evidence))
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _waiver_for(finding: Finding, waivers: list[Waiver], today: dt.date,
+                expired: dict[str, Waiver]) -> Waiver | None:
+    for w in reversed(waivers):
+        if w.rule != finding.rule:
+            continue
+        if w.feature and w.feature != finding.feature:
+            continue
+        if w.path and not (finding.paths and all(match(w.path, p) for p in finding.paths)):
+            continue
+        if not w.active(today):
+            expired[w.id] = w
+            continue
+        return w
+    return None
+
+
+def evaluate(change: ChangeSet, context: Context, identity: Identity, env: Environment,
+             *, only: set[str] | None = None) -> list[Finding]:
+    """Judge one change against the context of its parent; findings in rule order."""
+    claimed = identity.feature
+    classes, features_of = attribute(change, context.state, context.config, claimed)
+    cc = CheckContext(change=change, context=context, identity=identity, env=env,
+                      classes=classes, features_of=features_of, claimed_feature=claimed)
+    findings: list[Finding] = []
+    for rule in context.rules:
+        if rule.action == "off" or (only is not None and rule.id not in only):
+            continue
+        if rule.selectors.roles and identity.agent not in rule.selectors.roles:
+            continue
+        files = _selected(rule, change.files, cc)
+        for hit in load_check(rule.check)(cc, rule, files):
+            findings.append(_finding(rule, hit, change, identity))
+    for f in findings:
+        w = _waiver_for(f, context.state.waivers, env.today, env.expired_seen)
+        if w is not None:
+            f.waiver = w.id
+    return findings
+
+
+def _finding(rule: Rule, hit: Hit, change: ChangeSet, identity: Identity) -> Finding:
+    fields: dict[str, Any] = {
+        "rule": rule.id, "agent": identity.agent or "unknown", "commit": change.label,
+        "feature": hit.feature or "-", "paths": ", ".join(hit.paths[:8])
+        + (f" (+{len(hit.paths) - 8} more)" if len(hit.paths) > 8 else ""),
+        "path": hit.paths[0] if hit.paths else "", "count": len(hit.paths),
+        "line": hit.line or 0,
+    }
+    fields.update(hit.fields)
+    action = hit.action or rule.action
+    evidence = hit.evidence or "\0".join(sorted(hit.paths))
+    return Finding(
+        rule=rule.id, title=rule.title, level=hit.level or rule.level,
+        category=hit.category or rule.category, action=action,
+        message=render(rule.message, fields), remedy=render(rule.remedy, fields),
+        impact=render(rule.impact, fields), paths=list(hit.paths), commit=change.label,
+        feature=hit.feature, agent=identity.agent, line=hit.line,
+        fingerprint=fingerprint(rule.id, hit.feature, identity.agent, evidence),
+    )

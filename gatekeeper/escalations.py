@@ -1,0 +1,198 @@
+# gatekeeper/escalations.py: algedonic notes: render, de-duplicate by fingerprint, the shared inbox.
+"""Escalation notes (PACT's algedonic signals) in ``<git common dir>/pact/escalations/``.
+
+One Markdown file per escalation, with YAML front matter carrying the same fields
+machine-readably. The note id derives from the finding's fingerprint, so the same
+violation seen again (on this client, or on the server) raises ``attempts`` on the same
+note instead of adding one. Every read-modify-write happens under one inbox lock and
+ends in an atomic rename: concurrent hooks lose nothing, and a hook killed mid-write
+leaves at worst a stray temporary file, never a torn note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatekeeper import fsutil, yamlio
+from gatekeeper.engine import Finding
+from gatekeeper.errors import GatekeeperError
+from gatekeeper.git import Repo
+
+STATUSES = ("open", "acknowledged", "overridden", "resolved")
+
+
+def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
+    """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default."""
+    override = os.environ.get("GATEKEEPER_INBOX") or configured
+    if override:
+        p = Path(override).expanduser()
+        return p if p.is_absolute() else repo.common_dir / p
+    return repo.common_dir / "pact" / "escalations"
+
+
+@dataclass
+class Note:
+    """One escalation note: front matter plus the rendered body."""
+
+    path: Path
+    meta: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """The note id (also its file name without .md)."""
+        return str(self.meta["id"])
+
+    @property
+    def status(self) -> str:
+        """open, acknowledged, overridden or resolved."""
+        return str(self.meta.get("status", "open"))
+
+
+def _render(meta: dict[str, Any]) -> str:
+    body = [
+        f"# {meta['level']}: {meta['category']} ({meta['rule']})",
+        "",
+        f"**Issue:** {meta['issue']}",
+        "",
+        f"**Evidence:** {meta['evidence']}",
+        "",
+        f"**Impact:** {meta['impact']}",
+        "",
+        f"**Recommended Action:** {meta['recommended_action']}",
+        "",
+        f"Agent: {meta.get('agent') or 'unknown'} · Feature: {meta.get('feature') or '-'} · "
+        f"Commit: {meta.get('commit')} · Attempts: {meta.get('attempts', 1)} · "
+        f"Status: {meta.get('status', 'open')}",
+    ]
+    res = meta.get("resolution")
+    if isinstance(res, dict):
+        body += ["", f"## Resolution ({res.get('outcome')})", "",
+                 f"{res.get('note')}", "", f"By {res.get('by')} at {res.get('at')}."]
+    return "---\n" + yamlio.dump(meta) + "---\n" + "\n".join(body) + "\n"
+
+
+def _parse(path: Path) -> Note | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        return None
+    try:
+        meta = yamlio.load(text[4 : end + 1], str(path))
+    except GatekeeperError:
+        return None
+    return Note(path=path, meta=meta) if isinstance(meta, dict) and "id" in meta else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _evidence(f: Finding) -> str:
+    where = ", ".join(f"{p}:{f.line}" if f.line and i == 0 else p
+                      for i, p in enumerate(f.paths[:5]))
+    if len(f.paths) > 5:
+        where += f" (+{len(f.paths) - 5} more)"
+    return f"{where or 'commit ' + f.commit}: {f.message}"
+
+
+def _meta_for(f: Finding, where: str, note_id: str) -> dict[str, Any]:
+    return {
+        "id": note_id, "rule": f.rule, "level": f.level, "category": f.category,
+        "status": "open", "issue": f"{f.title}: {f.message.split('. ')[0].rstrip('.')}"[:300],
+        "evidence": _evidence(f), "impact": f.impact or "-",
+        "recommended_action": f.remedy or "-", "agent": f.agent, "feature": f.feature,
+        "commit": f.commit, "paths": f.paths, "line": f.line, "fingerprint": f.fingerprint,
+        "attempts": 1, "created": _now(), "updated": _now(), "where": where,
+    }
+
+
+class Inbox:
+    """The escalation inbox of one repository."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def _lock(self) -> Path:
+        return self.root / ".lock"
+
+    def notes(self) -> list[Note]:
+        """Every note, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [n for p in self.root.glob("E-*.md") if (n := _parse(p)) is not None]
+        return sorted(found, key=lambda n: (str(n.meta.get("created", "")), n.id))
+
+    def get(self, note_id: str) -> Note:
+        """The note with this id (a unique prefix is enough)."""
+        exact = self.root / f"{note_id}.md"
+        if exact.is_file():
+            note = _parse(exact)
+            if note is not None:
+                return note
+        matches = [n for n in self.notes() if n.id.startswith(note_id)]
+        if len(matches) != 1:
+            raise GatekeeperError(f"no escalation {note_id!r}" if not matches else
+                                  f"{note_id!r} is ambiguous: {', '.join(n.id for n in matches)}")
+        return matches[0]
+
+    def record(self, findings: Iterable[Finding], where: str) -> list[Note]:
+        """Write (or bump) one note per finding; set ``finding.escalation``. Returns the notes."""
+        written: list[Note] = []
+        todo = list(findings)
+        if not todo:
+            return written
+        with fsutil.locked(self._lock):
+            for f in todo:
+                note = self._record_one(f, where)
+                f.escalation = note.id
+                written.append(note)
+        return written
+
+    def _record_one(self, f: Finding, where: str) -> Note:
+        base = f"E-{f.fingerprint[:12]}"
+        n = 1
+        while True:
+            note_id = base if n == 1 else f"{base}-{n}"
+            path = self.root / f"{note_id}.md"
+            existing = _parse(path) if path.exists() else None
+            if existing is None:
+                meta = _meta_for(f, where, note_id)
+                break
+            if existing.status == "open":
+                meta = existing.meta
+                meta["attempts"] = int(meta.get("attempts", 1)) + 1
+                meta["updated"] = _now()
+                meta["commit"] = f.commit
+                meta["evidence"] = _evidence(f)
+                break
+            n += 1  # a resolved note stays closed; the same violation again opens a new one
+        fsutil.atomic_write(path, _render(meta).encode("utf-8"))
+        return Note(path=path, meta=meta)
+
+    def update(self, note_id: str, **changes: Any) -> Note:
+        """Change a note's front matter under the lock (used by resolve)."""
+        with fsutil.locked(self._lock):
+            note = self.get(note_id)
+            note.meta.update(changes)
+            note.meta["updated"] = _now()
+            fsutil.atomic_write(note.path, _render(note.meta).encode("utf-8"))
+            return note
+
+    def open_halts(self) -> dict[str, list[str]]:
+        """Open HALT notes per feature."""
+        out: dict[str, list[str]] = {}
+        for n in self.notes():
+            if n.status == "open" and n.meta.get("level") == "HALT" and n.meta.get("feature"):
+                out.setdefault(str(n.meta["feature"]), []).append(n.id)
+        return out

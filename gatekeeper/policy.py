@@ -1,0 +1,145 @@
+# gatekeeper/policy.py: bundled and project policy packs -> the effective rule list.
+"""Policy loading: bundled packs (``policies/*.yaml``, shipped in the wheel), the project's
+``.pact/policies/*.yaml`` (which override bundled rules by id), then the config's
+per-rule overrides (action, level, params, paths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gatekeeper import yamlio
+from gatekeeper.config import Config
+from gatekeeper.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """Which changes a rule looks at."""
+
+    paths: tuple[str, ...] = ("**",)
+    exclude_paths: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One effective rule: a check kind configured by policy data."""
+
+    id: str
+    title: str
+    check: str
+    level: str
+    category: str
+    action: str
+    message: str
+    remedy: str = ""
+    impact: str = ""
+    enforces: str = ""
+    selectors: Selectors = field(default_factory=Selectors)
+    params: dict[str, Any] = field(default_factory=dict)
+    example: dict[str, str] = field(default_factory=dict)
+    pack: str = ""
+    source: str = ""
+    overridden_by: str = ""
+
+
+def bundled_dir() -> Path:
+    """Where the bundled packs are: inside the installed package, or the checkout's policies/."""
+    inside = Path(str(resources.files("gatekeeper"))) / "policies"
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parent.parent / "policies"
+
+
+def bundled_files() -> dict[str, Path]:
+    """Bundled pack name -> file."""
+    return {p.stem: p for p in sorted(bundled_dir().glob("*.yaml"))}
+
+
+def parse_pack(text: str, where: str) -> list[Rule]:
+    """Validate one policy file; errors carry the file and the offending line."""
+    from pydantic import ValidationError
+
+    from gatekeeper.schema import PackModel
+
+    data = yamlio.load(text, where)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}:1", "a policy file is a mapping with a 'rules' list")
+    try:
+        pack = PackModel.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        line = yamlio.locate(text, loc)
+        what = ".".join(str(p) for p in loc)
+        rid = None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            rules = data.get("rules")
+            if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+                rid = rules[loc[1]].get("id")
+        label = f"rule {rid!r}: " if rid else ""
+        raise ConfigError(f"{where}:{line}" if line else where,
+                          f"{label}{what}: {err['msg']}") from None
+    name = pack.pack or Path(where).stem
+    out = []
+    seen: set[str] = set()
+    for r in pack.rules:
+        if r.id in seen:
+            raise ConfigError(f"{where}:{yamlio.locate(text, ['rules'])}", f"duplicate rule id {r.id!r}")
+        seen.add(r.id)
+        s = r.selectors
+        out.append(Rule(
+            id=r.id, title=r.title, check=r.check, level=r.level, category=r.category,
+            action=r.action, message=r.message, remedy=r.remedy, impact=r.impact,
+            enforces=r.enforces,
+            selectors=Selectors(tuple(s.paths), tuple(s.exclude_paths), tuple(s.roles),
+                                tuple(s.phases), tuple(s.classes)),
+            params=dict(r.params), example=r.example.model_dump(), pack=name, source=where))
+    return out
+
+
+def build_rules(config: Config, project_packs: list[tuple[str, str]]) -> list[Rule]:
+    """The effective rules: enabled bundled packs, project rules by id, config overrides.
+
+    ``project_packs`` is a list of (where, text) for ``.pact/policies/*.yaml``.
+    """
+    files = bundled_files()
+    rules: dict[str, Rule] = {}
+    for name in config.packs:
+        path = files.get(name)
+        if path is None:
+            raise ConfigError(config.source, f"unknown policy pack {name!r}; bundled packs: "
+                              f"{', '.join(files) or 'none found'}")
+        for rule in parse_pack(path.read_text(encoding="utf-8"), f"policies/{path.name}"):
+            rules[rule.id] = rule
+    for where, text in project_packs:
+        for rule in parse_pack(text, where):
+            rules[rule.id] = replace(rule, overridden_by=where) if rule.id in rules else rule
+    for rid, over in config.rules.items():
+        base = rules.get(rid)
+        if base is None:
+            raise ConfigError(config.source, f"rules.{rid}: no such rule; see 'gatekeeper policy list'")
+        rules[rid] = _override(base, over, config.source)
+    return list(rules.values())
+
+
+def _override(rule: Rule, over: dict[str, Any], where: str) -> Rule:
+    changes: dict[str, Any] = {}
+    params = dict(rule.params)
+    for key, value in over.items():
+        if key in ("action", "level", "category", "message", "remedy"):
+            changes[key] = value
+        elif key in ("paths", "exclude_paths", "roles", "phases", "classes"):
+            if not isinstance(value, list):
+                raise ConfigError(where, f"rules.{rule.id}.{key} must be a list")
+            changes.setdefault("selectors", rule.selectors)
+            changes["selectors"] = replace(changes["selectors"], **{key: tuple(value)})
+        else:
+            params[key] = value
+    return replace(rule, params=params, overridden_by=where, **changes)

@@ -1,0 +1,160 @@
+# gatekeeper/report.py: the verdict of a check, rendered as text, JSON (report@1) or SARIF 2.1.0.
+"""Reports. Rendering only: deciding happened in the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from gatekeeper import __version__
+from gatekeeper.engine import Finding
+from gatekeeper.ledger import Waiver
+from gatekeeper.policy import Rule
+
+SCHEMA = "pact-gatekeeper/report@1"
+
+
+@dataclass
+class Report:
+    """The outcome of judging one or more changes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    commits: int = 0
+    where: str = "client"
+    expired_waivers: list[Waiver] = field(default_factory=list)
+    escalations: list[tuple[str, str]] = field(default_factory=list)  # (id, path)
+    rules: list[Rule] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings not covered by a waiver."""
+        return [f for f in self.findings if not f.waiver]
+
+    @property
+    def waived(self) -> list[Finding]:
+        """Findings an active waiver covers."""
+        return [f for f in self.findings if f.waiver]
+
+    @property
+    def blocked(self) -> bool:
+        """True when any unwaived finding blocks."""
+        return any(f.action == "block" for f in self.active)
+
+    @property
+    def verdict(self) -> str:
+        """``block`` or ``pass``."""
+        return "block" if self.blocked else "pass"
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The ``pact-gatekeeper/report@1`` object."""
+    return {
+        "schema": SCHEMA,
+        "verdict": report.verdict,
+        "findings": [f.as_json() for f in report.active],
+        "waived": [f.as_json() for f in report.waived],
+        "escalations": [{"id": i, "path": p} for i, p in report.escalations],
+        "commits": report.commits,
+        "where": report.where,
+        "expired_waivers": [{"id": w.id, "rule": w.rule, "expires": w.expires,
+                             "feature": w.feature, "path": w.path}
+                            for w in report.expired_waivers],
+        "notices": report.notices,
+    }
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """SARIF 2.1.0, for code-scanning dashboards."""
+    used = {f.rule for f in report.findings}
+    rules = [{
+        "id": r.id, "name": r.title,
+        "shortDescription": {"text": r.title},
+        "fullDescription": {"text": r.enforces or r.title},
+        "help": {"text": r.remedy},
+        "defaultConfiguration": {"level": "error" if r.action == "block" else "warning"},
+        "properties": {"pactLevel": r.level, "pactCategory": r.category, "pack": r.pack},
+    } for r in report.rules if r.id in used]
+    results = []
+    for f in report.findings:
+        res: dict[str, Any] = {
+            "ruleId": f.rule,
+            "level": "error" if f.action == "block" else "warning",
+            "message": {"text": f"{f.message} Remedy: {f.remedy}"},
+            "partialFingerprints": {"pactFingerprint/v1": f.fingerprint},
+            "properties": {"pactLevel": f.level, "pactCategory": f.category,
+                           "commit": f.commit, "feature": f.feature, "agent": f.agent},
+        }
+        if f.paths:
+            loc: dict[str, Any] = {"artifactLocation": {"uri": f.paths[0]}}
+            if f.line:
+                loc["region"] = {"startLine": f.line}
+            res["locations"] = [{"physicalLocation": loc}]
+        if f.waiver:
+            res["suppressions"] = [{"kind": "external", "justification": f"waiver {f.waiver}"}]
+        results.append(res)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "pact-gatekeeper", "version": __version__,
+                                      "rules": rules}},
+                  "results": results}],
+    }
+
+
+def _color(stream: IO[str]) -> bool:
+    return (not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+            and os.environ.get("TERM") != "dumb")
+
+
+class Style:
+    """ANSI styling that honours NO_COLOR and non-terminals."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.on = _color(stream)
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.on else text
+
+
+def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = "") -> str:
+    """Human-readable report: one block per finding (rule, level, what, how to fix)."""
+    st = Style(stream or sys.stdout)
+    lines: list[str] = []
+    for f in report.active + report.waived:
+        tag = "WAIVED" if f.waiver else ("BLOCK" if f.action == "block" else "WARN")
+        color = "32" if f.waiver else ("31;1" if f.action == "block" else "33")
+        head = f"{st(tag, color)} {f.rule} [{f.level} {f.category}]"
+        head += f" {f.commit}" + (f" feature={f.feature}" if f.feature else "")
+        lines.append(head)
+        lines.append(f"  {f.message}")
+        if f.line and f.paths:
+            lines.append(f"  at: {f.paths[0]}:{f.line}")
+        if not f.waiver and f.remedy:
+            lines.append(f"  fix: {f.remedy}")
+        if f.waiver:
+            lines.append(f"  waived by {f.waiver}")
+        if f.escalation:
+            lines.append(f"  escalation: {f.escalation}")
+        lines.append("")
+    for w in report.expired_waivers:
+        lines.append(f"{st('NOTE', '36')} waiver {w.id} ({w.rule}) expired on {w.expires} "
+                     "and no longer applies")
+    lines.extend(report.notices)
+    blocks = sum(1 for f in report.active if f.action == "block")
+    warns = sum(1 for f in report.active if f.action != "block")
+    summary = (f"pact-gatekeeper: {'BLOCKED' if report.blocked else 'passed'}: "
+               f"{report.commits} change(s), {blocks} blocking, {warns} warning(s), "
+               f"{len(report.waived)} waived")
+    if report.escalations:
+        summary += f", {len(report.escalations)} escalation note(s)"
+    lines.append(st(summary, "31;1" if report.blocked else "32"))
+    return "\n".join(prefix + ln if ln else prefix.rstrip() for ln in lines) + "\n"
+
+
+def dump_json(data: dict[str, Any]) -> str:
+    """Pretty JSON with a trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,54 @@
+# gatekeeper/rules/scope.py: check kind scope_budget, PACT's 20% rule on lines changed per feature.
+"""Lines changed (added + deleted) in a feature's paths, from the commit where it entered
+CODE to the change under check, against its estimate. Over 100% warns; over the tolerance
+(20% by default) blocks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gatekeeper.engine import Hit
+
+if TYPE_CHECKING:
+    from gatekeeper.changes import FileChange
+    from gatekeeper.engine import CheckContext
+    from gatekeeper.ledger import Feature
+    from gatekeeper.policy import Rule
+
+
+def budget(feature: Feature, changed: int, tolerance: float) -> tuple[int, int]:
+    """(percent used, limit in lines)."""
+    est = feature.estimate or 0
+    limit = int(est * (1 + tolerance))
+    pct = round(100 * changed / est) if est else 0
+    return pct, limit
+
+
+def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
+    """One hit per touched feature in CODE/TEST whose budget is exceeded."""
+    tolerance = float(rule.params.get("tolerance", cc.config.tolerance))
+    warn_at = float(rule.params.get("warn_at", cc.config.warn_at))
+    hits = []
+    for fid in sorted(cc.files_by_feature([f for f in files if f.changed])):
+        feat = cc.state.features[fid]
+        if not feat.in_code or feat.estimate is None:
+            continue
+        provider = cc.env.scope_lines
+        changed = provider(feat, cc.change) if provider else None
+        if changed is None:
+            cc.env.deferred.append((rule, feat, cc.change, cc.context, cc.identity))
+            continue
+        pct, limit = budget(feat, changed, tolerance)
+        if changed > limit:
+            action = None
+        elif changed > feat.estimate * warn_at and feat.estimate > 0:
+            action = "warn"
+        else:
+            continue
+        fields = {"changed": changed, "estimate": feat.estimate, "percent": pct, "limit": limit,
+                  "tolerance": round(tolerance * 100), "suggested": max(changed, limit)}
+        paths = sorted(f.path for f in files if fid in cc.features_of.get(f.path, ()))
+        hits.append(Hit(fields=fields, paths=paths, feature=fid, action=action,
+                        evidence=f"scope:{'warn' if action else 'over'}"))
+    return hits

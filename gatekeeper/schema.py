@@ -1,0 +1,260 @@
+# gatekeeper/schema.py: pydantic models that validate config, ledger events and policy files.
+"""Validation models. Imported only when something must be validated (a cache miss or a
+write), because pydantic costs about 160 ms to import: the hot path runs on the plain
+data these models produce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gatekeeper import config as cfg
+
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+RULE_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
+PHASES = ("prepare", "architect", "code", "test", "done")
+SKIP_REASONS = ("plan_section_complete", "structured_gate_passed", "decomposition_active")
+TEST_SKIP_REASON = "trivial_change"
+ARTIFACT_KINDS = ("preparation", "architecture", "plan")
+LEVEL_CATEGORIES = {
+    "HALT": ("SECURITY", "DATA", "ETHICS"),
+    "ALERT": ("QUALITY", "SCOPE", "META-BLOCK"),
+}
+OUTCOMES = ("acknowledged", "overridden", "resolved")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- config
+
+
+class RosterEntry(_Strict):
+    emails: list[str] = []
+    users: list[str] = []
+
+
+class ServerModel(_Strict):
+    deadline: float = Field(4.5, gt=0, le=600)
+    fail_open: bool = False
+    require_identity: bool = True
+    protected_refs: dict[str, list[str]] = {}
+
+
+class EscalationsModel(_Strict):
+    inbox: str | None = None
+    repeat_threshold: int = Field(3, ge=2, le=100)
+    halt_freeze: bool = True
+
+
+class ScopeModel(_Strict):
+    tolerance: float = Field(0.2, ge=0, le=10)
+    warn_at: float = Field(1.0, ge=0, le=10)
+    undershoot: float = Field(0.8, ge=0, le=1)
+
+
+class ConfigModel(_Strict):
+    roster: dict[str, list[str] | RosterEntry] = {}
+    paths: dict[str, list[str]] = {}
+    packs: list[str] | None = None
+    rules: dict[str, dict[str, Any]] = {}
+    server: ServerModel = ServerModel()
+    escalations: EscalationsModel = EscalationsModel()
+    scope: ScopeModel = ScopeModel()
+
+    @field_validator("roster")
+    @classmethod
+    def _roles(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for role in v:
+            if cfg.normalize_role(role) not in cfg.ROLES:
+                raise ValueError(f"unknown role {role!r}; expected one of {', '.join(cfg.ROLES)}")
+        return v
+
+    @field_validator("paths")
+    @classmethod
+    def _classes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name in v:
+            if name not in cfg.PATH_CLASS_ORDER:
+                raise ValueError(
+                    f"unknown path class {name!r}; expected one of {', '.join(cfg.PATH_CLASS_ORDER)}")
+        return v
+
+    @field_validator("rules")
+    @classmethod
+    def _overrides(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for rule, over in v.items():
+            action = over.get("action")
+            if action is not None and action not in ("block", "warn", "off"):
+                raise ValueError(f"rules.{rule}.action must be block, warn or off, got {action!r}")
+        return v
+
+    def to_config(self, where: str) -> cfg.Config:
+        roster: dict[str, list[str]] = {}
+        for role, ids in self.roster.items():
+            flat = list(ids) if isinstance(ids, list) else [*ids.emails, *ids.users]
+            roster.setdefault(cfg.normalize_role(role), []).extend(flat)
+        paths = dict(cfg.DEFAULT_PATHS)
+        paths.update(self.paths)
+        return cfg.Config(
+            roster=roster, paths=paths,
+            packs=list(self.packs) if self.packs is not None else list(cfg.DEFAULT_PACKS),
+            rules={k: dict(v) for k, v in self.rules.items()},
+            server=cfg.ServerOptions(
+                deadline=self.server.deadline, fail_open=self.server.fail_open,
+                require_identity=self.server.require_identity,
+                protected_refs={k: list(v) for k, v in self.server.protected_refs.items()}),
+            inbox=self.escalations.inbox, tolerance=self.scope.tolerance,
+            warn_at=self.scope.warn_at, undershoot=self.scope.undershoot,
+            repeat_threshold=self.escalations.repeat_threshold,
+            halt_freeze=self.escalations.halt_freeze, source=where,
+        )
+
+
+# ---------------------------------------------------------------- ledger
+
+
+class _Event(_Strict):
+    at: str = ""
+    by: str = ""
+
+
+class InitEvent(_Event):
+    event: Literal["init"]
+    version: int = 1
+
+
+class FeatureEvent(_Event):
+    event: Literal["feature"]
+    id: Annotated[str, Field(pattern=SLUG)]
+    title: str = ""
+    paths: list[str] = Field(min_length=1)
+    estimate: int | None = Field(None, ge=0)
+
+
+class PhaseEvent(_Event):
+    event: Literal["phase"]
+    feature: str
+    phase: Literal["prepare", "architect", "code", "test", "done"]
+    skip_reason: str | None = None
+    baseline: str | None = None
+
+    @field_validator("skip_reason")
+    @classmethod
+    def _sanctioned(cls, v: str | None) -> str | None:
+        if v is not None and v not in (*SKIP_REASONS, TEST_SKIP_REASON):
+            raise ValueError(f"skip_reason {v!r} is not sanctioned; use one of "
+                             f"{', '.join(SKIP_REASONS)} (or {TEST_SKIP_REASON} for TEST)")
+        return v
+
+
+class ApproveEvent(_Event):
+    event: Literal["approve"]
+    feature: str
+    kind: Literal["preparation", "architecture", "plan"]
+    path: str
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class EstimateEvent(_Event):
+    event: Literal["estimate"]
+    feature: str
+    lines: int = Field(ge=0)
+    reason: str = Field(min_length=1)
+
+
+class WaiveEvent(_Event):
+    event: Literal["waive"]
+    id: str
+    rule: Annotated[str, Field(pattern=RULE_ID)]
+    reason: str = Field(min_length=1)
+    feature: str | None = None
+    path: str | None = None
+    expires: dt.date | None = None
+
+
+class ResolveEvent(_Event):
+    event: Literal["resolve"]
+    escalation: str
+    outcome: Literal["acknowledged", "overridden", "resolved"]
+    note: str = Field(min_length=1)
+
+
+Event = Annotated[
+    InitEvent | FeatureEvent | PhaseEvent | ApproveEvent | EstimateEvent | WaiveEvent
+    | ResolveEvent,
+    Field(discriminator="event"),
+]
+
+
+class EventEnvelope(BaseModel):
+    event: Event
+
+
+# ---------------------------------------------------------------- policies
+
+
+class Selectors(_Strict):
+    paths: list[str] = ["**"]
+    exclude_paths: list[str] = []
+    roles: list[str] = []
+    phases: list[str] = []
+    classes: list[str] = []
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        out = [cfg.normalize_role(r) for r in v]
+        for r in out:
+            if r not in cfg.ROLES:
+                raise ValueError(f"unknown role {r!r}")
+        return out
+
+
+class Example(_Strict):
+    violation: str = ""
+    fix: str = ""
+
+
+class RuleModel(_Strict):
+    id: Annotated[str, Field(pattern=RULE_ID)]
+    title: str
+    check: str
+    level: Literal["HALT", "ALERT"]
+    category: str
+    action: Literal["block", "warn", "off"] = "block"
+    enforces: str = ""
+    selectors: Selectors = Selectors()
+    params: dict[str, Any] = {}
+    message: str
+    remedy: str = ""
+    impact: str = ""
+    example: Example = Example()
+
+    @model_validator(mode="after")
+    def _level_category(self) -> RuleModel:
+        allowed = LEVEL_CATEGORIES[self.level]
+        if self.category not in allowed:
+            raise ValueError(f"category {self.category!r} does not go with level {self.level}; "
+                             f"use one of {', '.join(allowed)}")
+        from gatekeeper.rules import CHECKS
+
+        if self.check not in CHECKS:
+            raise ValueError(f"unknown check kind {self.check!r}; known: {', '.join(sorted(CHECKS))}")
+        return self
+
+
+class PackModel(_Strict):
+    pack: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] = ""
+    description: str = ""
+    rules: list[RuleModel]
+
+
+def is_placeholder(text: str) -> bool:
+    """A reason that says nothing: empty, too short, or a stock filler word."""
+    t = text.strip().lower()
+    return len(t) < 12 or bool(re.fullmatch(r"(n/?a|none|todo|tbd|wip|fix|test|x+|\.+|-+|\?+)", t))
