@@ -217,10 +217,8 @@ def parse(text: str, where: str = LEDGER_PATH) -> tuple[LedgerState, list[dict[s
             ev = validate_event(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
-            loc = tuple(p for p in err["loc"][1:] if not ((isinstance(p, str) and p.endswith("Event"))
-                                                          or p in ("init", "feature", "phase",
-                                                                   "approve", "estimate",
-                                                                   "waive", "resolve")))
+            # err["loc"] is ("event", <event kind tag>, field, ...) for a known kind.
+            loc = tuple(err["loc"][2:]) if len(err["loc"]) > 2 else ()
             field_name = ".".join(str(p) for p in loc) or "event"
             raise ConfigError(line_of(i, loc), f"{field_name}: {err['msg']}") from None
         try:

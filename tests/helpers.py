@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,7 @@ class GitRepo:
         return proc
 
     def commit_ledger(self, message: str = "ledger") -> str:
-        self.git("add", "-A", ".pact", "docs")
+        self.git("add", "-A", ".pact", *(["docs"] if (self.path / "docs").exists() else []))
         return self.commit(message, agent="orchestrator")
 
 
@@ -106,9 +108,27 @@ def make_repo(path: Path) -> GitRepo:
     return repo
 
 
+_TEMPLATES: dict[tuple[str, str, int, str], Path] = {}
+
+
 def pact_repo(path: Path, *, feature: str = "auth", paths: str = "src/auth/**",
               estimate: int = 100, phase: str = "code") -> GitRepo:
-    """A repository with .pact/ set up and one feature walked to ``phase`` (committed)."""
+    """A repository with .pact/ set up and one feature walked to ``phase`` (committed).
+
+    Built once per session through the real CLI, then copied: the copies keep the same
+    commit ids, so the ledger's baselines stay valid.
+    """
+    key = (feature, paths, estimate, phase)
+    if key not in _TEMPLATES:
+        tmpl = Path(tempfile.mkdtemp(prefix="pact-template-")) / "repo"
+        _build_pact_repo(tmpl, feature=feature, paths=paths, estimate=estimate, phase=phase)
+        _TEMPLATES[key] = tmpl
+    shutil.copytree(_TEMPLATES[key], path, symlinks=True)
+    return GitRepo(path)
+
+
+def _build_pact_repo(path: Path, *, feature: str, paths: str, estimate: int,
+                     phase: str) -> GitRepo:
     repo = make_repo(path)
     repo.orchestrate("init")
     repo.commit_ledger("set up pact")
