@@ -80,7 +80,8 @@ def _finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) 
         return report
     inbox = Inbox(inbox_dir(repo, ctx.config.inbox if ctx else None))
     try:
-        notes = inbox.record(todo, opts.where)
+        notes = inbox.record(todo, opts.where,
+                             repeat_threshold=ctx.config.repeat_threshold if ctx else 3)
     except OSError as exc:
         report.notices.append(f"warning: could not write escalation notes to {inbox.root}: {exc}")
         return report
@@ -232,9 +233,12 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment) -> list[F
     out: list[Finding] = []
     for fid, (rule, feat, change, ctx, ident) in latest.items():
         lines = _feature_lines(stats.get(pairs[fid], {}), feat)
-        scoped = Environment(
-            where=env.where, today=env.today, read_text=env.read_text,
-            scope_lines=lambda f, _c, n=lines, want=fid: n if f.id == want else None)
+        def known(feature: Feature, _change: ChangeSet, n: int = lines, want: str = fid,
+                  ) -> int | None:
+            return n if feature.id == want else None  # others were judged at their own tip
+
+        scoped = Environment(where=env.where, today=env.today, read_text=env.read_text,
+                             scope_lines=known)
         out.extend(evaluate(change, ctx, ident, scoped, only={rule.id}))
         env.expired_seen.update(scoped.expired_seen)
     return out

@@ -134,10 +134,10 @@ def load_config(config_text: str | None, pyproject_text: str | None, *,
 def _validate(data: dict[str, Any], text: str, where: str) -> Config:
     from pydantic import ValidationError
 
-    from gatekeeper import schema
+    from gatekeeper.schema import ConfigModel
 
     try:
-        model = schema.ConfigModel.model_validate(data)
+        model = ConfigModel.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [str(p) for p in err["loc"]]

@@ -11,6 +11,7 @@ packs and the gatekeeper version. A cache hit never imports pydantic. Set
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -73,11 +74,10 @@ def _cache_get(repo: Repo, key: str) -> Context | None:
 def _cache_put(repo: Repo, ctx: Context) -> None:
     if os.environ.get("GATEKEEPER_NO_CACHE"):
         return
-    try:
+    # A read-only repository still gets verdicts, only slower ones.
+    with contextlib.suppress(OSError):
         fsutil.atomic_write(cache_dir(repo) / f"{ctx.key}.pickle",
                             pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass  # a read-only repository still gets verdicts, only slower ones
 
 
 def _build(texts: dict[str, str | None], policies: list[tuple[str, str]], key: str,
@@ -114,8 +114,8 @@ def load_at(repo: Repo, cat: CatFile, rev: str | None) -> Context:
         return cached
     texts: dict[str, str | None] = {}
     for path, oid in ids.items():
-        got = cat.read(oid) if oid else None
-        texts[path] = got[2].decode("utf-8", "replace") if got else None
+        blob = cat.read(oid) if oid else None
+        texts[path] = blob[2].decode("utf-8", "replace") if blob else None
     policies: list[tuple[str, str]] = []
     if policy_tree:
         tree_obj = cat.read(policy_tree)

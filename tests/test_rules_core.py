@@ -91,7 +91,7 @@ rules:
     repo.commit_ledger("local policy")
     repo.stage({"seeds/users.sql": "INSERT INTO users VALUES (1);\n",
                 "schema/users.sql": "CREATE TABLE users (id int);\n"})
-    rc, report = repo.check_staged("seed", agent="backend-coder")
+    _, report = repo.check_staged("seed", agent="backend-coder")
     (f,) = findings(report, "domain-boundary")
     assert f["paths"] == ["schema/users.sql"]
 
@@ -220,7 +220,7 @@ def test_agent_identity_missing_unknown_and_disagreeing(tmp_path: Path) -> None:
 def test_agent_flag_wins_over_trailer(tmp_path: Path) -> None:
     repo = pact_repo(tmp_path / "r")
     repo.stage({"db/migrations/1.sql": "CREATE TABLE t (id int);\n"})
-    rc, report = repo.check_staged("m", "backend-coder", "--agent", "database-engineer")
+    _, report = repo.check_staged("m", "backend-coder", "--agent", "database-engineer")
     assert not findings(report, "domain-boundary")
 
 
@@ -242,7 +242,8 @@ def test_merge_commit_answers_only_for_what_it_introduces(tmp_path: Path) -> Non
     repo.commit("feature work", agent="backend-coder", files={"src/auth/a.py": "x = 1\n"})
     repo.git("checkout", "-q", "main")
     # Work on main that the feature branch's agent could not have made.
-    repo.commit("schema", agent="database-engineer", files={"db/migrations/1.sql": "CREATE TABLE t (id int);\n"})
+    repo.commit("schema", agent="database-engineer",
+                files={"db/migrations/1.sql": "CREATE TABLE t (id int);\n"})
     repo.git("checkout", "-q", "feature")
     repo.git("merge", "-q", "--no-edit", "-m", "merge main\n\nPACT-Agent: backend-coder", "main")
     proc = repo.gk("check", "--commit", "HEAD", "--format", "json")

@@ -1,4 +1,4 @@
-# gatekeeper/rules/integrity.py: check kind ledger_integrity: the ledger is append-only, valid, the orchestrator's.
+# gatekeeper/rules/integrity.py: check kind ledger_integrity: an append-only, valid, orchestrator-only ledger.
 """The rules that judge agents live in the repository, so their files need their own gate:
 the ledger may only grow by valid events, and only the orchestrator may change the
 ledger, the config or the project's policies.
