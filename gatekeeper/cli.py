@@ -5,11 +5,8 @@ configuration error, 3 internal error (with a crash log)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def fmt(sp: argparse.ArgumentParser, extra: tuple[str, ...] = ()) -> None:
         sp.add_argument("--format", choices=("text", "json", *extra), default="text")
+
+    def subfmt(sp: argparse.ArgumentParser) -> None:
+        # Under a parent that has --format too: no default here, so that
+        # `escalations --format json list` keeps the parent's value.
+        sp.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
 
     sp = sub.add_parser("init", help="scaffold .pact/ and print hook snippets")
     sp.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
@@ -90,23 +92,25 @@ def _parser() -> argparse.ArgumentParser:
     sp = esc_sub.add_parser("list")
     sp.add_argument("--status", choices=("open", "all"), default="open")
     sp.add_argument("--level", choices=("HALT", "ALERT"))
-    fmt(sp)
+    subfmt(sp)
     sp = esc_sub.add_parser("show")
     sp.add_argument("id")
-    fmt(sp)
+    subfmt(sp)
     sp = esc_sub.add_parser("resolve")
     sp.add_argument("id")
     sp.add_argument("--outcome", required=True, choices=("acknowledged", "overridden", "resolved"))
-    sp.add_argument("--note", required=True)
+    sp.add_argument("--note", required=True,
+                    help="what was decided; overriding a HALT needs a written justification")
+    subfmt(sp)
 
     pol = sub.add_parser("policy", help="list rules or explain one")
     fmt(pol)
     pol_sub = pol.add_subparsers(dest="policy_cmd")
     sp = pol_sub.add_parser("list")
-    fmt(sp)
+    subfmt(sp)
     sp = pol_sub.add_parser("explain")
     sp.add_argument("rule")
-    fmt(sp)
+    subfmt(sp)
 
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
     sp.add_argument("--server", metavar="BARE_REPO", type=Path)
@@ -140,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _crash(exc: BaseException) -> int:
+    # Imported here, not at the top: only a crash needs them, and every hook run would
+    # otherwise pay for them (traceback alone pulls in tokenize, linecache and textwrap).
+    import datetime as dt
+    import tempfile
+    import traceback
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     log = Path(tempfile.gettempdir()) / f"gatekeeper-crash-{stamp}-{os.getpid()}.log"
     try:

@@ -7,11 +7,16 @@ violation seen again (on this client, or on the server) raises ``attempts`` on t
 note instead of adding one. Every read-modify-write happens under one inbox lock and
 ends in an atomic rename: concurrent hooks lose nothing, and a hook killed mid-write
 leaves at worst a stray temporary file, never a torn note.
+
+When the same block keeps coming back (a note's ``attempts`` reach the configured
+``repeat_threshold``), a second note, rule ``repeated-block``, tells the orchestrator the
+agent is looping: ALERT QUALITY, or ALERT META-BLOCK once notes about the feature pile up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +29,15 @@ from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
 
 STATUSES = ("open", "acknowledged", "overridden", "resolved")
+#: The rule id of a repeated-block note (not a policy rule: the inbox raises it).
+REPEAT_RULE = "repeated-block"
+#: Open notes on one feature from which a repeated block is a META-BLOCK, not QUALITY.
+META_BLOCK_NOTES = 3
+
+
+def repeat_id(note_id: str) -> str:
+    """The id of the repeated-block note about ``note_id``: stable, so it is raised once."""
+    return "E-" + hashlib.sha256(f"repeat\0{note_id}".encode()).hexdigest()[:12]
 
 
 def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
@@ -146,8 +160,14 @@ class Inbox:
                                   f"{note_id!r} is ambiguous: {', '.join(n.id for n in matches)}")
         return matches[0]
 
-    def record(self, findings: Iterable[Finding], where: str) -> list[Note]:
-        """Write (or bump) one note per finding; set ``finding.escalation``. Returns the notes."""
+    def record(self, findings: Iterable[Finding], where: str,
+               repeat_threshold: int | None = None) -> list[Note]:
+        """Write (or bump) one note per finding; set ``finding.escalation``. Returns the notes.
+
+        With ``repeat_threshold``, a note whose ``attempts`` reach it (the same agent blocked
+        by the same rule on the same feature again and again) also raises a repeated-block
+        note, once per original note; it is returned too, so reports list it.
+        """
         written: list[Note] = []
         todo = list(findings)
         if not todo:
@@ -157,6 +177,10 @@ class Inbox:
                 note = self._record_one(f, where)
                 f.escalation = note.id
                 written.append(note)
+                if repeat_threshold is not None and f.action == "block":
+                    repeat = self._repeated(note, repeat_threshold, where)
+                    if repeat is not None:
+                        written.append(repeat)
         return written
 
     def _record_one(self, f: Finding, where: str) -> Note:
@@ -179,6 +203,57 @@ class Inbox:
             n += 1  # a resolved note stays closed; the same violation again opens a new one
         fsutil.atomic_write(path, _render(meta).encode("utf-8"))
         return Note(path=path, meta=meta)
+
+    def _repeated(self, original: Note, threshold: int, where: str) -> Note | None:
+        """The repeated-block note of ``original`` once its attempts reach ``threshold``."""
+        if int(original.meta.get("attempts", 1)) < threshold or original.meta.get("repeat_of"):
+            return None
+        note_id = repeat_id(original.id)
+        path = self.root / f"{note_id}.md"
+        existing = _parse(path) if path.exists() else None
+        if existing is not None:
+            if existing.status != "open":
+                return None  # the orchestrator has already decided about this loop
+            meta = existing.meta
+            meta["blocked_attempts"] = original.meta.get("attempts")
+            meta["commit"] = original.meta.get("commit")
+            meta["updated"] = _now()
+        else:
+            meta = self._repeat_meta(original, note_id, where)
+        fsutil.atomic_write(path, _render(meta).encode("utf-8"))
+        return Note(path=path, meta=meta)
+
+    def _repeat_meta(self, original: Note, note_id: str, where: str) -> dict[str, Any]:
+        om = original.meta
+        feature, agent, rule = om.get("feature"), om.get("agent"), om.get("rule")
+        piling = []
+        if feature:
+            piling = [n.id for n in self.notes() if n.status == "open"
+                      and n.meta.get("feature") == feature and not n.meta.get("repeat_of")]
+        meta_block = len(piling) >= META_BLOCK_NOTES
+        attempts = int(om.get("attempts", 1))
+        who = agent or "an unidentified agent"
+        issue = (f"{who} was blocked {attempts} times by {rule}"
+                 + (f" on feature {feature}" if feature else "")
+                 + (f"; {len(piling)} open escalations on this feature" if meta_block else ""))
+        evidence = f"note {original.id} ({om.get('issue')}), attempts {attempts}"
+        if meta_block:
+            evidence += f"; open notes on {feature}: {', '.join(piling)}"
+        return {
+            "id": note_id, "rule": REPEAT_RULE, "level": "ALERT",
+            "category": "META-BLOCK" if meta_block else "QUALITY", "status": "open",
+            "issue": issue[:300], "evidence": evidence,
+            "impact": ("The agent keeps retrying against a gate instead of escalating: the "
+                       "work is stuck and each retry costs time and tokens."),
+            "recommended_action": (
+                f"Stop the agent and decide: fix the cause named in {original.id}, revise the "
+                "plan (gatekeeper estimate / approve / phase), waive with a reason, or "
+                f"reassign the work; then resolve {original.id} and {note_id}."),
+            "agent": agent, "feature": feature, "commit": om.get("commit"),
+            "paths": om.get("paths") or [], "line": None, "fingerprint": note_id[2:],
+            "repeat_of": original.id, "repeated_rule": rule, "blocked_attempts": attempts,
+            "attempts": 1, "created": _now(), "updated": _now(), "where": where,
+        }
 
     def update(self, note_id: str, **changes: Any) -> Note:
         """Change a note's front matter under the lock (used by resolve)."""

@@ -1,71 +1,119 @@
 # gatekeeper/inboxcmd.py: `gatekeeper escalations`: list, show and resolve algedonic notes.
-"""The orchestrator's view of the escalation inbox."""
+"""The orchestrator's view of the escalation inbox.
+
+A note's status is the one in its file, unless the ledger holds a ``resolve`` event for
+it: a resolution made in another clone (and committed) closes the note here too, which
+is how a server learns that a HALT its pre-receive recorded has been dealt with.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
 from gatekeeper.escalations import Inbox, Note, inbox_dir
+from gatekeeper.ledger import LedgerState, Resolution
 from gatekeeper.report import dump_json
 
 
-def _inbox(repo: git.Repo) -> Inbox:
-    configured = None
-    if repo.top is not None:
-        try:
-            from gatekeeper.context import load_worktree
+def _context(repo: git.Repo) -> tuple[str | None, LedgerState]:
+    """The configured inbox and the ledger: the working tree's, else HEAD's (bare)."""
+    from gatekeeper.context import load_at, load_worktree
 
-            configured = load_worktree(repo).config.inbox
-        except GatekeeperError:
-            configured = None
-    return Inbox(inbox_dir(repo, configured))
+    try:
+        if repo.top is not None:
+            ctx = load_worktree(repo)
+        else:
+            with git.CatFile(repo) as cat:
+                head = cat.info("HEAD")
+                ctx = load_at(repo, cat, head[0] if head else None)
+    except GatekeeperError:
+        return None, LedgerState()  # a broken config must not hide the inbox
+    return ctx.config.inbox, ctx.state
 
 
-def _row(n: Note) -> str:
+def effective(note: Note, state: LedgerState) -> tuple[str, Resolution | None]:
+    """The note's status, taking the ledger's resolutions into account."""
+    res = state.resolutions.get(note.id)
+    if note.status == "open" and res is not None:
+        return res.outcome, res
+    return note.status, None
+
+
+def _row(n: Note, status: str) -> str:
     m = n.meta
-    return (f"{n.id:<18} {m.get('level', ''):<5} {m.get('category', ''):<10} "
-            f"{m.get('status', ''):<12} x{m.get('attempts', 1):<3} {m.get('rule', ''):<18} "
-            f"{m.get('feature') or '-'}")
+    return (f"{n.id:<16} {m.get('level', ''):<5} {m.get('category', ''):<10} {status:<12} "
+            f"x{m.get('attempts', 1)!s:<3} {m.get('rule', '')!s:<18} "
+            f"{m.get('feature') or '-'}")[:80]
+
+
+def _as_json(n: Note, status: str, res: Resolution | None) -> dict[str, Any]:
+    out = dict(n.meta, path=str(n.path), status=status)
+    if res is not None:
+        out["resolution"] = {"outcome": res.outcome, "note": res.note, "by": res.by,
+                             "at": res.at, "source": "ledger"}
+    return out
 
 
 def run(repo: git.Repo, args: argparse.Namespace) -> int:
     """Dispatch ``escalations [list|show|resolve]``."""
-    inbox = _inbox(repo)
+    configured, state = _context(repo)
+    inbox = Inbox(inbox_dir(repo, configured))
     cmd = args.esc_cmd or "list"
     fmt = getattr(args, "format", "text")
     if cmd == "list":
         status = getattr(args, "status", "open")
         level = getattr(args, "level", None)
-        notes = [n for n in inbox.notes()
-                 if (status == "all" or n.status == "open")
-                 and (level is None or n.meta.get("level") == level)]
-        notes.sort(key=lambda n: (n.meta.get("level") != "HALT", str(n.meta.get("created"))))
+        rows = []
+        for n in inbox.notes():
+            st, res = effective(n, state)
+            if (status == "all" or st == "open") and (level is None
+                                                     or n.meta.get("level") == level):
+                rows.append((n, st, res))
+        rows.sort(key=lambda r: (r[1] != "open", r[0].meta.get("level") != "HALT",
+                                 str(r[0].meta.get("created"))))
         if fmt == "json":
-            sys.stdout.write(dump_json({"escalations": [dict(n.meta, path=str(n.path))
-                                                         for n in notes]}))
-        elif not notes:
-            sys.stdout.write(f"no {'open ' if status == 'open' else ''}escalations in {inbox.root}\n")
+            sys.stdout.write(dump_json({"escalations": [_as_json(*r) for r in rows],
+                                        "inbox": str(inbox.root)}))
+        elif not rows:
+            what = f"{level} " if level else ""
+            sys.stdout.write(f"no {'open ' if status == 'open' else ''}{what}escalations "
+                             f"in {inbox.root}\n")
         else:
-            sys.stdout.write(f"{'ID':<18} {'LEVEL':<5} {'CATEGORY':<10} {'STATUS':<12} "
+            sys.stdout.write(f"{'ID':<16} {'LEVEL':<5} {'CATEGORY':<10} {'STATUS':<12} "
                              f"{'ATT':<4} {'RULE':<18} FEATURE\n")
-            for n in notes:
-                sys.stdout.write(_row(n) + "\n")
+            for n, st, _ in rows:
+                sys.stdout.write(_row(n, st) + "\n")
         return Exit.OK
     if cmd == "show":
         note = inbox.get(args.id)
+        st, res = effective(note, state)
         if fmt == "json":
-            sys.stdout.write(dump_json(dict(note.meta, path=str(note.path))))
+            sys.stdout.write(dump_json(_as_json(note, st, res)))
         else:
             sys.stdout.write(note.path.read_text(encoding="utf-8"))
+            if res is not None:
+                sys.stdout.write(f"\n## Resolution in the ledger ({res.outcome})\n\n{res.note}\n\n"
+                                 f"By {res.by} at {res.at}.\n")
+            sys.stdout.write(f"\n(file: {note.path})\n")
         return Exit.OK
     if cmd == "resolve":
         from gatekeeper import resolve as resolving
 
-        note = resolving.resolve(repo, inbox, args.id, args.outcome, args.note)
-        sys.stdout.write(f"{note.id}: {args.outcome}; recorded in the note and in the ledger "
-                         "(commit .pact/ledger.yaml so the server learns of it)\n")
+        note = resolving.resolve(repo, inbox, args.id, args.outcome, args.note, state=state)
+        where = ("recorded in the note and in the ledger; commit .pact/ledger.yaml (on its "
+                 "own) so the server and other clones learn of it" if repo.top is not None
+                 else "recorded in the note")
+        if fmt == "json":
+            sys.stdout.write(dump_json(_as_json(note, note.status, None)))
+        elif (note.meta.get("resolution") or {}).get("source") == "ledger":
+            res = note.meta["resolution"]
+            sys.stdout.write(f"{note.id}: already {note.status} in the ledger by "
+                             f"{res.get('by')} at {res.get('at')}; the note now says so\n")
+        else:
+            sys.stdout.write(f"{note.id}: {note.status}; {where}\n")
         return Exit.OK
     raise GatekeeperError(f"unknown escalations command {cmd!r}")

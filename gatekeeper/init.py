@@ -1,74 +1,131 @@
-# gatekeeper/init.py: `gatekeeper init`: scaffold .pact/ with a commented config, print hook snippets.
-"""Setting a repository up. Off the hot path, so GitPython is fine here."""
+# gatekeeper/init.py: `gatekeeper init`: scaffold .pact/ with a commented config, print hook setup.
+"""Setting a repository up: the ledger, a commented ``.pact/config.toml`` fitted to the
+layout found (migrations, docs, languages), and the exact hook snippets to install.
+
+Idempotent: a second run changes no file. The escalation inbox lives in the git common
+dir (``.git/pact/escalations``), so nothing is added to the tracked tree or ``.gitignore``.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from gatekeeper import __version__, git, orchestrator
-from gatekeeper.errors import GatekeeperError
+from gatekeeper import git, orchestrator
+from gatekeeper.config import DEFAULT_PATHS
+from gatekeeper.errors import GatekeeperError, GitError
+from gatekeeper.globs import match_any
+
+CONFIG = ".pact/config.toml"
+POLICY_README = ".pact/policies/README.md"
 
 PRE_COMMIT_SNIPPET = """\
-# .pre-commit-config.yaml
-default_install_hook_types: [pre-commit, commit-msg, pre-push]
+# .pre-commit-config.yaml: pact-gatekeeper through the pre-commit framework.
+# `repo: local` runs the gatekeeper installed here (pip install pact-gatekeeper); to pin
+# a release instead, use its git URL with the same hook ids (see .pre-commit-hooks.yaml).
+default_install_hook_types: [commit-msg, pre-push]
 repos:
-  - repo: https://github.com/your-org/pact-gatekeeper   # or a local clone's path
-    rev: v{version}
+  - repo: local
     hooks:
-      - id: pact-gatekeeper            # commit-msg: staged change + PACT-Agent trailer
-      - id: pact-gatekeeper-pre-push   # pre-push: every commit the remote lacks
+      - id: pact-gatekeeper
+        name: pact-gatekeeper (staged change and PACT-Agent trailer)
+        entry: gatekeeper hook commit-msg
+        language: system
+        stages: [commit-msg]
+        always_run: true
+        require_serial: true
+      - id: pact-gatekeeper-pre-push
+        name: pact-gatekeeper (every commit the remote lacks)
+        entry: gatekeeper hook pre-push
+        language: system
+        stages: [pre-push]
+        pass_filenames: false
+        always_run: true
+        require_serial: true
 """
 
 _LANGS = {
-    ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".tsx": "TypeScript",
-    ".go": "Go", ".java": "Java", ".rb": "Ruby", ".rs": "Rust", ".kt": "Kotlin",
-    ".cs": "C#", ".php": "PHP", ".sql": "SQL",
+    ".py": "Python", ".js": "JavaScript", ".jsx": "JavaScript", ".ts": "TypeScript",
+    ".tsx": "TypeScript", ".go": "Go", ".java": "Java", ".rb": "Ruby", ".rs": "Rust",
+    ".kt": "Kotlin", ".cs": "C#", ".php": "PHP", ".sql": "SQL", ".swift": "Swift",
 }
+_MIGRATION_DIRS = ("migrations", "migrate", "alembic", "migration", "flyway", "liquibase")
 
 
 def _tracked(repo: git.Repo) -> list[str]:
-    import git as gitpython  # GitPython: only here, off the hot path
-
-    assert repo.top is not None
+    """Every tracked path (one ``ls-files``)."""
     try:
-        files: str = gitpython.Repo(repo.top).git.ls_files()
-    except gitpython.GitCommandError:
+        out = git.run(["ls-files", "-z"], repo.cwd)
+    except GitError:
         return []
-    return files.splitlines()
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def detect_layout(files: list[str]) -> dict[str, list[str]]:
-    """What the repository looks like: migration dirs, docs layout, languages."""
+    """What the repository looks like: migration dirs, docs layout, languages.
+
+    ``uncovered`` lists migration globs the default ``schema`` path class would miss.
+    """
     migrations: set[str] = set()
     for f in files:
         parts = f.split("/")
         for i, p in enumerate(parts[:-1]):
-            if p in ("migrations", "migrate", "alembic", "migration", "flyway", "liquibase"):
+            if p in _MIGRATION_DIRS:
                 migrations.add("/".join(parts[: i + 1]) + "/**")
+                break
         if f.endswith(("schema.prisma", "schema.rb", "structure.sql")):
             migrations.add(f)
     langs = sorted({_LANGS[ext] for f in files for ext in [os.path.splitext(f)[1]]
                     if ext in _LANGS})
     docs = sorted({f.split("/")[0] + "/**" for f in files
                    if f.split("/")[0] in ("docs", "doc", "documentation") and "/" in f})
-    return {"migrations": sorted(migrations), "languages": langs, "docs": docs}
+    pact_docs = set()
+    for f in files:
+        parts = f.split("/")
+        if len(parts) >= 3 and parts[0] == "docs" and parts[1] in ("architecture",
+                                                                   "preparation", "plans"):
+            pact_docs.add("docs/<phase>/<feature>.md")
+        elif len(parts) >= 4 and parts[0] == "docs" and parts[2] in ("architecture",
+                                                                     "preparation"):
+            pact_docs.add("docs/<feature>/<phase>/")
+    schema_defaults = DEFAULT_PATHS["schema"]
+    # A folder is covered when a non-SQL migration inside it is already in the schema class.
+    uncovered = sorted(m for m in migrations if not match_any(
+        schema_defaults, m[:-2] + "0001_init.py" if m.endswith("/**") else m))
+    return {"migrations": sorted(migrations), "languages": langs, "docs": docs,
+            "pact_docs": sorted(pact_docs), "uncovered": uncovered}
+
+
+def _toml_list(items: list[str], indent: str = "    ") -> str:
+    return "[\n" + "".join(f'{indent}"{i}",\n' for i in items) + "]"
 
 
 def render_config(layout: dict[str, list[str]]) -> str:
-    """A commented .pact/config.toml that works unedited."""
+    """A commented ``.pact/config.toml`` that works unedited (every value is the default,
+    except migration folders the defaults would miss, which join the schema class)."""
     mig = layout["migrations"]
-    extra_schema = "\n".join(f'#   "{m}",' for m in mig) if mig else "#   (none found)"
+    found_mig = "\n".join(f"#     {m}" for m in mig) if mig else "#     (none found)"
+    uncovered = layout.get("uncovered", [])
+    if uncovered:
+        schema = (f"# Added by init: migration folders found here that the defaults miss.\n"
+                  f"schema = {_toml_list([*DEFAULT_PATHS['schema'], *uncovered])}\n"
+                  "# Give them to the database engineer too, in [rules.domain-boundary] owners "
+                  "(see `gatekeeper policy explain domain-boundary`).\n")
+    else:
+        schema = ('# schema = ["**/migrations/**", "db/migrate/**", "*.sql", '
+                  '"prisma/schema.prisma"]\n')
     return f"""# .pact/config.toml: pact-gatekeeper configuration (written by `gatekeeper init`).
-# Only the orchestrator changes this file (rule ledger-integrity). Everything is optional:
-# the defaults below are what the gatekeeper uses when a key is absent.
+# Only the orchestrator changes this file (rule ledger-integrity), in a commit of its own.
+# Every key is optional; the values below are the defaults unless marked otherwise.
 #
 # Detected in this repository:
-#   languages:  {', '.join(layout['languages']) or 'none detected'}
-#   docs:       {', '.join(layout['docs']) or 'none detected'}
-#   migrations / schema (owned by database-engineer by default):
-{extra_schema}
+#   languages:   {', '.join(layout['languages']) or 'none detected'}
+#   docs:        {', '.join(layout['docs']) or 'none detected'}
+#   PACT docs:   {', '.join(layout.get('pact_docs', [])) or 'none yet'}
+#   migrations / schema (owned by database-engineer):
+{found_mig}
 
-# Policy packs bundled with the gatekeeper that are on.
+# Bundled policy packs that are on (see `gatekeeper policy list`).
 packs = ["pact-core", "pact-signals"]
 
 # Who may act as which role: git author emails and server usernames (the pusher).
@@ -81,15 +138,17 @@ packs = ["pact-core", "pact-signals"]
 # Path classes (gitignore-style globs; a path's class is the first that matches, in the
 # order pact, ai_config, docs, tests, schema, code). Setting a class replaces its default.
 [paths]
-# schema = ["**/migrations/**", "db/migrate/**", "*.sql", "prisma/schema.prisma"]
-# tests = ["tests/**", "**/*_test.go"]
+{schema}# tests = ["tests/**", "**/*_test.go"]
 
-# The 20% rule: block above estimate * (1 + tolerance); warn above estimate * warn_at.
+# The 20% rule: block above estimate * (1 + tolerance); warn above estimate * warn_at;
+# an ALERT when a feature enters TEST having used less than undershoot of its estimate.
 [scope]
 tolerance = 0.2
 warn_at = 1.0
 undershoot = 0.8
 
+# Escalation notes live in the git common dir (never committed). A HALT freezes its
+# feature until resolved; the same block repeat_threshold times raises a second note.
 [escalations]
 # inbox = "pact/escalations"   # relative to the git common dir
 repeat_threshold = 3
@@ -111,41 +170,92 @@ require_identity = true
 """
 
 
-def init(repo: git.Repo) -> str:
+def _has_pyproject_config(top: Path) -> bool:
+    p = top / "pyproject.toml"
+    if not p.is_file():
+        return False
+    from gatekeeper.config import parse_toml
+
+    try:
+        data = parse_toml(p.read_text(encoding="utf-8"), "pyproject.toml")
+    except GatekeeperError:
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and isinstance(tool.get("gatekeeper"), dict)
+
+
+def _server_hint(repo: git.Repo) -> str:
+    """The exact server install command when ``origin`` is a local bare repository."""
+    try:
+        url = git.run(["remote", "get-url", "origin"], repo.cwd, check=True).decode().strip()
+    except GitError:
+        url = ""
+    path = Path(url[7:] if url.startswith("file://") else url) if url else None
+    if path is not None and path.is_absolute() and (path / "HEAD").is_file():
+        return f"  gatekeeper install --server {path}"
+    return "  gatekeeper install --server /srv/git/your-repo.git   # the bare repository's path"
+
+
+def _write_new(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def init(repo: git.Repo, *, force_config: bool = False) -> str:
     """Scaffold ``.pact/`` (idempotent) and return the instructions to print."""
     if repo.top is None:
         raise GatekeeperError("init needs a working tree; for a server use "
                               "'gatekeeper install --server BARE_REPO'")
-    created = []
+    created: list[str] = []
+    kept: list[str] = []
     if orchestrator.ensure_ledger(repo):
         created.append(".pact/ledger.yaml")
-    cfg = repo.top / ".pact" / "config.toml"
-    if not cfg.exists():
-        cfg.write_text(render_config(detect_layout(_tracked(repo))), encoding="utf-8")
-        created.append(".pact/config.toml")
-    readme = repo.top / ".pact" / "policies" / "README.md"
+    else:
+        kept.append(".pact/ledger.yaml")
+    cfg = repo.top / CONFIG
+    layout = detect_layout(_tracked(repo))
+    if _has_pyproject_config(repo.top) and not cfg.exists():
+        kept.append("[tool.gatekeeper] in pyproject.toml (no .pact/config.toml written)")
+    elif not cfg.exists() or force_config:
+        text = render_config(layout)
+        if not cfg.exists() or cfg.read_text(encoding="utf-8") != text:
+            _write_new(cfg, text)
+            created.append(CONFIG)
+        else:
+            kept.append(CONFIG)
+    else:
+        kept.append(CONFIG)
+    readme = repo.top / POLICY_README
     if not readme.exists():
-        readme.parent.mkdir(parents=True, exist_ok=True)
-        readme.write_text(
-            "# .pact/policies: this project's own gatekeeper rules\n\n"
-            "Each `*.yaml` file here is a policy pack (`rules:` list). A rule with the id of "
-            "a bundled rule replaces it. See `gatekeeper policy list` and the README.\n",
-            encoding="utf-8")
-        created.append(".pact/policies/README.md")
-    lines = [f"created {c}" for c in created] or ["nothing to do: .pact/ is already set up"]
+        _write_new(readme,
+                   "# .pact/policies: this project's own gatekeeper rules\n\n"
+                   "Each `*.yaml` file here is a policy pack (`rules:` list). A rule with the "
+                   "id of a bundled rule replaces it. See `gatekeeper policy list` and "
+                   "`gatekeeper policy explain RULE`.\n")
+        created.append(POLICY_README)
+    from gatekeeper.escalations import inbox_dir
+
+    lines = [f"created {c}" for c in created]
+    lines += [f"kept    {k} (already there)" for k in kept]
+    if not created:
+        lines.append("nothing to do: .pact/ is already set up")
+    if layout["uncovered"]:
+        lines.append(f"schema class extended with: {', '.join(layout['uncovered'])}")
     lines += [
+        f"escalation notes go to {inbox_dir(repo)} (inside git: never committed)",
         "",
-        "Next: commit .pact/ on its own, e.g.",
-        "  git add .pact && git commit -m 'Set up pact-gatekeeper' --trailer 'PACT-Agent: orchestrator'",
+        "Next: commit .pact/ on its own:",
+        "  git add .pact && git commit -m 'Set up pact-gatekeeper' \\",
+        "      --trailer 'PACT-Agent: orchestrator'",
         "",
-        "Client hooks, with the pre-commit framework:",
-        *("  " + ln for ln in PRE_COMMIT_SNIPPET.format(version=__version__).splitlines()),
-        "  then: pre-commit install",
-        "Or without it: gatekeeper install",
+        "Client hooks with the pre-commit framework: save this as .pre-commit-config.yaml,",
+        "then run: pre-commit install",
         "",
-        "Server (the authoritative gate), on the git server:",
-        "  gatekeeper install --server /path/to/repo.git",
+        *PRE_COMMIT_SNIPPET.splitlines(),
+        "",
+        "Or without pre-commit: gatekeeper install",
+        "",
+        "Server hook (the authoritative gate), run on the git server:",
+        _server_hint(repo),
     ]
     return "\n".join(lines)
-
-

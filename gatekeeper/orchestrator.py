@@ -1,4 +1,5 @@
-# gatekeeper/orchestrator.py: the orchestrator's ledger commands: feature add, phase, approve, estimate, waive.
+# gatekeeper/orchestrator.py: the orchestrator's ledger commands: feature add, phase, approve, estimate,
+# waive, resolve; and the undershoot alert when a feature enters TEST.
 """Commands that append events to the ledger. Each one validates the new event, folds it
 onto the current state (so an out-of-order phase change is refused with the missing step)
 and appends it atomically under a lock. Agents only read the ledger.
@@ -24,6 +25,11 @@ from gatekeeper.ledger import (
     validate_event,
 )
 from gatekeeper.ledger import apply as apply_event
+
+#: Shortest acceptable waiver reason (schema.is_placeholder enforces it).
+MIN_REASON = 12
+#: The rule id of the undershoot note (raised at ``phase ID test``, not by a policy rule).
+UNDERSHOOT_RULE = "scope-undershoot"
 
 
 def who(repo: git.Repo) -> str:
@@ -129,29 +135,79 @@ def estimate(repo: git.Repo, fid: str, lines: int, reason: str) -> dict[str, Any
 
 def waive(repo: git.Repo, rule: str, reason: str, feature: str | None, path: str | None,
           expires: str | None, known_rules: set[str]) -> dict[str, Any]:
-    """Append a waiver: an orchestrator decision with reason, scope and expiry."""
+    """Append a waiver: an orchestrator decision with reason, scope and expiry.
+
+    Refused: an unknown rule or feature, an empty or placeholder reason, a date that is
+    not ``YYYY-MM-DD`` or lies in the past. The approver is recorded with the event.
+    """
+    from gatekeeper.engine import current_date
     from gatekeeper.schema import is_placeholder
 
     if rule not in known_rules:
         raise RefusedError(f"no rule {rule!r}; see 'gatekeeper policy list'")
     if is_placeholder(reason):
-        raise RefusedError("--reason must be a real justification (at least 12 characters, "
-                           "not a placeholder such as 'n/a' or 'todo')")
+        raise RefusedError(f"--reason must be a real justification (at least "
+                           f"{MIN_REASON} characters, not a placeholder such as 'n/a' or "
+                           "'todo')")
+    if path is not None and not path.strip():
+        raise RefusedError("--path must be a glob such as 'src/auth/**'")
     exp = None
     if expires:
         try:
             exp = dt.date.fromisoformat(expires)
         except ValueError:
             raise RefusedError(f"--expires {expires!r} is not a date (YYYY-MM-DD)") from None
-        if exp < dt.date.today():
+        if exp < current_date():
             raise RefusedError(f"--expires {expires} is in the past")
     _, state = read_state(repo)
     if feature and feature not in state.features:
-        raise RefusedError(f"unknown feature {feature!r}")
+        raise RefusedError(f"unknown feature {feature!r}; declared: "
+                           f"{', '.join(state.features) or 'none'}")
     wid = f"W-{len(state.waivers) + 1}"
-    return record(repo, {"event": "waive", "id": wid, "rule": rule, "reason": reason,
+    return record(repo, {"event": "waive", "id": wid, "rule": rule, "reason": reason.strip(),
                          "feature": feature, "path": path,
                          "expires": exp.isoformat() if exp else None})
+
+
+def undershoot(repo: git.Repo, fid: str) -> dict[str, Any] | None:
+    """After ``phase ID test``: an ALERT SCOPE note when the feature used less than
+    ``[scope] undershoot`` (80%) of its estimate from its baseline to HEAD; None otherwise.
+
+    A warning only: the phase change stands. The note goes to the inbox like any other
+    escalation, so the orchestrator sees it in ``status`` and ``escalations list``.
+    """
+    from gatekeeper.context import load_worktree
+    from gatekeeper.engine import Finding, fingerprint
+    from gatekeeper.escalations import Inbox, inbox_dir
+    from gatekeeper.status import feature_scope
+
+    ctx = load_worktree(repo)
+    feat = ctx.state.features.get(fid)
+    if feat is None or not feat.estimate:
+        return None
+    sc = feature_scope(repo, feat, ctx.config.tolerance, ctx.config.undershoot)
+    if sc is None or sc["changed"] is None or sc["state"] != "undershoot":
+        return None
+    floor = round(ctx.config.undershoot * 100)
+    message = (f"feature {fid} entered TEST having used {sc['changed']} of "
+               f"{feat.estimate} estimated lines ({sc['percent']}%, below {floor}%)")
+    finding = Finding(
+        rule=UNDERSHOOT_RULE, title="Work well under its estimate", level="ALERT",
+        category="SCOPE", action="warn", message=message + ".",
+        remedy=(f"Check that CODE is complete (nothing descoped silently). If the estimate "
+                f"was simply generous, acknowledge: gatekeeper escalations resolve ID "
+                f"--outcome acknowledged --note '...'; or go back: gatekeeper phase {fid} code."),
+        impact=("PACT's 20% rule applies both ways: work far under its estimate may mean "
+                "missing functionality or a plan that no longer describes the work."),
+        paths=list(feat.paths), commit=(sc["baseline"] or "")[:12] + "..HEAD",
+        feature=fid, agent="orchestrator",
+        fingerprint=fingerprint(UNDERSHOOT_RULE, fid, "orchestrator",
+                                f"undershoot:{feat.baseline}"),
+    )
+    inbox = Inbox(inbox_dir(repo, ctx.config.inbox))
+    notes = inbox.record([finding], "client")
+    return {**sc, "message": message, "floor": floor, "note": notes[0].id,
+            "note_path": str(notes[0].path)}
 
 
 def resolve_event(repo: git.Repo, note_id: str, outcome: str, note: str) -> dict[str, Any]:

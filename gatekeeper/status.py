@@ -1,27 +1,45 @@
 # gatekeeper/status.py: `gatekeeper status`: every feature's phase, artifacts, budget; escalations; waivers.
-"""The orchestrator's dashboard, as data (``--format json``) and as 80-column text."""
+"""The orchestrator's dashboard, as data (``--format json``) and as 80-column text.
+
+Scope figures count lines changed (added + deleted) in a feature's paths from its code
+baseline (the commit where it entered CODE) to ``HEAD``: committed work, the same figure
+the range check and the server use. The ledger shown is the one on disk, so an
+uncommitted decision is visible at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import IO, Any
+import textwrap
+from typing import IO, Any, TypeAlias
 
 from gatekeeper import git
 from gatekeeper.context import load_worktree
-from gatekeeper.escalations import Inbox, inbox_dir
-from gatekeeper.globs import match_any, to_pathspecs
+from gatekeeper.engine import current_date
+from gatekeeper.errors import GitError
+from gatekeeper.escalations import Inbox, Note, inbox_dir
+from gatekeeper.globs import match, match_any, to_pathspecs
+from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.report import Style
 from gatekeeper.rules.scope import budget
 
+SCHEMA = "pact-gatekeeper/status@1"
+WIDTH = 80
+BAR = 20
 
-def _scope_lines(repo: git.Repo, baseline: str | None, paths: list[str]) -> int | None:
+
+def scope_lines(repo: git.Repo, baseline: str | None, paths: list[str]) -> int | None:
+    """Lines changed in ``paths`` from ``baseline`` (None: the empty tree) to ``HEAD``.
+
+    None when it cannot be computed (no commit yet, a baseline missing from a shallow clone).
+    """
     base = baseline or git.EMPTY_TREE
     specs = sorted({s for p in paths for s in to_pathspecs(p)})
     try:
         out = git.run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
                        base, "HEAD", "--", *specs], repo.cwd)
-    except Exception:
+    except GitError:
         return None
     total = 0
     for token in out.split(b"\0"):
@@ -31,97 +49,232 @@ def _scope_lines(repo: git.Repo, baseline: str | None, paths: list[str]) -> int 
     return total
 
 
+def feature_scope(repo: git.Repo, f: Feature, tolerance: float,
+                  undershoot: float) -> dict[str, Any] | None:
+    """A feature's budget from its baseline to HEAD, or None before it entered CODE."""
+    if not (f.in_code or f.phase == "done"):
+        return None
+    changed = scope_lines(repo, f.baseline, f.paths)
+    if changed is None:
+        return {"changed": None, "estimate": f.estimate, "percent": None, "limit": None,
+                "state": "unknown", "baseline": f.baseline}
+    if not f.estimate:
+        return {"changed": changed, "estimate": f.estimate, "percent": None, "limit": None,
+                "state": "no-estimate", "baseline": f.baseline}
+    pct, limit = budget(f, changed, tolerance)
+    if changed > limit:
+        state = "over-limit"
+    elif changed > f.estimate:
+        state = "over-estimate"
+    elif f.phase in ("test", "done") and changed < f.estimate * undershoot:
+        state = "undershoot"
+    else:
+        state = "ok"
+    return {"changed": changed, "estimate": f.estimate, "percent": pct, "limit": limit,
+            "state": state, "baseline": f.baseline}
+
+
+def _artifacts(repo: git.Repo, f: Feature) -> list[dict[str, Any]]:
+    out = []
+    for a in f.artifacts.values():
+        p = (repo.top / a.path) if repo.top else None
+        if p is None or not p.is_file():
+            disk = "missing"
+        else:
+            disk = "matches" if hashlib.sha256(p.read_bytes()).hexdigest() == a.sha256 \
+                else "changed"
+        out.append({"kind": a.kind, "path": a.path, "sha256": a.sha256, "on_disk": disk,
+                    "approved_at": a.at, "approved_by": a.by})
+    return out
+
+
+def _tracked(repo: git.Repo, globs: list[str]) -> list[str]:
+    """Tracked files that the waivers' path globs could match (one ``ls-files``)."""
+    if not globs:
+        return []
+    specs = sorted({s for g in globs for s in to_pathspecs(g)})
+    try:
+        out = git.run(["ls-files", "-z", "--", *specs], repo.cwd)
+    except GitError:
+        return []
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def waiver_state(w: Waiver, state: LedgerState, tracked: list[str],
+                 today: dt.date) -> tuple[str, str]:
+    """(active | expired | unmatched, why) for one waiver."""
+    if not w.active(today):
+        return "expired", f"its last day was {w.expires}"
+    if w.feature:
+        feat = state.features.get(w.feature)
+        if feat is None:
+            return "unmatched", f"feature {w.feature!r} is not declared"
+        if feat.phase == "done":
+            return "unmatched", f"feature {w.feature!r} is done"
+    if w.path and not any(match(w.path, p) for p in tracked):
+        return "unmatched", "no tracked file matches its path"
+    return "active", f"until {w.expires}" if w.expires else "does not expire"
+
+
+def open_notes(inbox: Inbox, state: LedgerState) -> list[Note]:
+    """Open notes: open in the inbox and not resolved by a ledger ``resolve`` event."""
+    return [n for n in inbox.notes() if n.status == "open" and n.id not in state.resolutions]
+
+
 def collect(repo: git.Repo) -> dict[str, Any]:
     """Everything ``status`` shows, as JSON-safe data."""
     ctx = load_worktree(repo)
     state, config = ctx.state, ctx.config
-    today = dt.date.today()
+    today = current_date()
     features = []
     for f in state.features.values():
-        arts = []
-        for a in f.artifacts.values():
-            p = (repo.top / a.path) if repo.top else None
-            if p is None or not p.is_file():
-                disk = "missing"
-            else:
-                disk = "matches" if hashlib.sha256(p.read_bytes()).hexdigest() == a.sha256 \
-                    else "changed"
-            arts.append({"kind": a.kind, "path": a.path, "sha256": a.sha256, "on_disk": disk})
-        scope: dict[str, Any] | None = None
-        if f.in_code or f.phase == "done":
-            changed = _scope_lines(repo, f.baseline, f.paths)
-            if changed is not None and f.estimate:
-                pct, limit = budget(f, changed, config.tolerance)
-                scope = {"changed": changed, "estimate": f.estimate, "percent": pct,
-                         "limit": limit, "over": changed > limit}
-            elif changed is not None:
-                scope = {"changed": changed, "estimate": f.estimate, "percent": None,
-                         "limit": None, "over": False}
         features.append({
             "id": f.id, "title": f.title, "phase": f.phase or "declared", "paths": f.paths,
             "estimate": f.estimate, "baseline": f.baseline, "skipped": f.skipped,
-            "artifacts": arts, "scope": scope, "passes": f.passes,
+            "passes": f.passes, "artifacts": _artifacts(repo, f),
+            "scope": feature_scope(repo, f, config.tolerance, config.undershoot),
+            "estimate_revisions": len(f.estimates),
         })
     inbox = Inbox(inbox_dir(repo, config.inbox))
-    open_notes = [n for n in inbox.notes() if n.status == "open"
-                  and n.id not in state.resolutions]
-    esc = {"HALT": [], "ALERT": []}  # type: dict[str, list[dict[str, Any]]]
-    for n in open_notes:
-        esc.setdefault(str(n.meta.get("level")), []).append(
-            {"id": n.id, "rule": n.meta.get("rule"), "feature": n.meta.get("feature"),
-             "attempts": n.meta.get("attempts"), "issue": n.meta.get("issue")})
+    esc: dict[str, list[dict[str, Any]]] = {"HALT": [], "ALERT": []}
+    for n in open_notes(inbox, state):
+        m = n.meta
+        esc.setdefault(str(m.get("level")), []).append(
+            {"id": n.id, "category": m.get("category"), "rule": m.get("rule"),
+             "feature": m.get("feature"), "agent": m.get("agent"),
+             "attempts": m.get("attempts"), "issue": m.get("issue"),
+             "created": m.get("created"), "path": str(n.path)})
+    tracked = _tracked(repo, [w.path for w in state.waivers if w.path])
     waivers = []
     for w in state.waivers:
-        if not w.active(today):
-            wstate = "expired"
-        elif w.feature and w.feature not in state.features:
-            wstate = "unmatched"
-        else:
-            wstate = "active"
+        wstate, why = waiver_state(w, state, tracked, today)
         waivers.append({"id": w.id, "rule": w.rule, "feature": w.feature, "path": w.path,
-                        "expires": w.expires, "reason": w.reason, "by": w.by, "state": wstate})
-    return {"schema": "pact-gatekeeper/status@1", "features": features, "escalations": esc,
-            "waivers": waivers, "inbox": str(inbox.root)}
+                        "expires": w.expires, "reason": w.reason, "by": w.by, "at": w.at,
+                        "state": wstate, "why": why})
+    counts = {s: sum(1 for w in waivers if w["state"] == s)
+              for s in ("active", "expired", "unmatched")}
+    return {"schema": SCHEMA, "today": today.isoformat(), "features": features,
+            "escalations": esc, "waivers": waivers, "waiver_counts": counts,
+            "inbox": str(inbox.root), "settings": {
+                "tolerance": config.tolerance, "undershoot": config.undershoot,
+                "halt_freeze": config.halt_freeze,
+                "repeat_threshold": config.repeat_threshold}}
 
 
-def _bar(pct: int, width: int = 20) -> str:
-    filled = min(width, round(width * pct / 100))
+# ---------------------------------------------------------------- text
+
+Seg: TypeAlias = "str | tuple[str, str]"  # plain text, or (text, ANSI code)
+
+
+def _line(st: Style, *segs: Seg, width: int = WIDTH) -> str:
+    """Join segments, cut the visible text at ``width`` columns, then colour it."""
+    out, used = [], 0
+    for seg in segs:
+        text, code = (seg, "") if isinstance(seg, str) else seg
+        room = width - used
+        if room <= 0:
+            break
+        if len(text) > room:
+            text = text[: max(0, room - 3)] + "..."
+        used += len(text)
+        out.append(st(text, code) if code else text)
+    return "".join(out).rstrip()
+
+
+def _wrapped(st: Style, text: str, indent: int, lines: int = 2) -> list[str]:
+    """``text`` wrapped at 80 columns under an indent, at most ``lines`` lines."""
+    pad = " " * indent
+    got = textwrap.wrap(text, width=WIDTH, initial_indent=pad, subsequent_indent=pad,
+                        break_on_hyphens=False) or [pad.rstrip()]
+    if len(got) > lines:
+        got = got[:lines]
+        got[-1] = got[-1][: WIDTH - 3] + "..."
+    return [_line(st, g) for g in got]
+
+
+def bar(pct: int, width: int = BAR) -> str:
+    """``[#####.....]``: the share of the estimate used, full beyond 100%."""
+    filled = max(0, min(width, round(width * pct / 100)))
     return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+_SCOPE_COLOR = {"over-limit": "31;1", "over-estimate": "33", "undershoot": "33", "ok": "32"}
+_SCOPE_NOTE = {"over-limit": "  OVER LIMIT", "over-estimate": "  over estimate",
+               "undershoot": "  under", "ok": ""}
+
+
+def _feature_lines(st: Style, f: dict[str, Any], undershoot: float) -> list[str]:
+    passes = f["passes"].get(f["phase"], 0)
+    phase = f["phase"].upper() + (f" (pass {passes})" if passes > 1 else "")
+    title = f"  {f['title']}" if f["title"] and f["title"] != f["id"] else ""
+    out = [_line(st, (f["id"], "1"), "  ", (phase, "36"), title)]
+    out.append(_line(st, "  paths:     ", ", ".join(f["paths"])))
+    if f["skipped"]:
+        out.append(_line(st, "  skipped:   ", ", ".join(f"{k} ({v})" for k, v in
+                                                       f["skipped"].items())))
+    for a in f["artifacts"]:
+        mark: Seg = {"matches": ("unchanged", "32"),
+                     "changed": ("CHANGED since approval", "33;1"),
+                     "missing": ("missing on disk", "33")}[a["on_disk"]]
+        out.append(_line(st, "  approved:  ", f"{a['kind']} {a['path']}  ", mark))
+    sc = f["scope"]
+    est = f"estimate {f['estimate']} lines" if f["estimate"] is not None else "no estimate"
+    if sc is None:
+        out.append(_line(st, f"  scope:     not started ({est}; counted from entering CODE)"))
+    elif sc["state"] == "unknown":
+        out.append(_line(st, f"  scope:     cannot count: baseline {str(sc['baseline'])[:12]} "
+                             "or HEAD missing"))
+    elif sc["state"] == "no-estimate":
+        out.append(_line(st, f"  scope:     {sc['changed']} lines changed (no estimate)"))
+    else:
+        color = _SCOPE_COLOR[sc["state"]]
+        note = _SCOPE_NOTE[sc["state"]]
+        if sc["state"] == "undershoot":
+            note += f" {round(undershoot * 100)}%"
+        out.append(_line(st, "  scope:     ", (bar(sc["percent"]), color),
+                         f" {sc['changed']}/{sc['estimate']} lines {sc['percent']}%,"
+                         f" limit {sc['limit']}", (note, color)))
+    return out
 
 
 def render(data: dict[str, Any], stream: IO[str]) -> str:
     """80-column text; colour only on a terminal and without NO_COLOR."""
     st = Style(stream)
     out: list[str] = []
-    if not data["features"]:
-        out.append("no features declared: gatekeeper feature add ID --paths GLOB --estimate N")
-    for f in data["features"]:
-        out.append(st(f"{f['id']}", "1") + f"  {f['phase'].upper()}  {f['title']}"[:74])
-        out.append(f"  paths: {', '.join(f['paths'])}"[:80])
-        for a in f["artifacts"]:
-            mark = {"matches": "ok", "changed": st("CHANGED since approval", "33"),
-                    "missing": "not on disk"}[a["on_disk"]]
-            out.append(f"  {a['kind']}: {a['path']} ({mark})"[:80 + 20])
-        sc = f["scope"]
-        if sc and sc["percent"] is not None:
-            color = "31" if sc["over"] else ("33" if sc["percent"] > 100 else "32")
-            out.append(f"  scope: {st(_bar(sc['percent']), color)} {sc['changed']}/"
-                       f"{sc['estimate']} lines ({sc['percent']}%, limit {sc['limit']})")
-        elif sc:
-            out.append(f"  scope: {sc['changed']} lines changed (no estimate)")
-    halts, alerts = data["escalations"].get("HALT", []), data["escalations"].get("ALERT", [])
+    halts = data["escalations"].get("HALT", [])
+    alerts = data["escalations"].get("ALERT", [])
+    counts = data["waiver_counts"]
+    out.append(_line(st, "pact-gatekeeper status: ", f"{len(data['features'])} feature(s), ",
+                     (f"{len(halts)} HALT", "31;1" if halts else ""),
+                     f" / {len(alerts)} ALERT open, {counts['active']} waiver(s) active"))
     out.append("")
-    out.append(f"escalations: {len(halts)} HALT, {len(alerts)} ALERT open")
+    if not data["features"]:
+        out.append(_line(st, "no features declared: gatekeeper feature add ID --paths GLOB "
+                             "--estimate N"))
+    for f in data["features"]:
+        out.extend(_feature_lines(st, f, data["settings"]["undershoot"]))
+        out.append("")
+    out.append(_line(st, "escalations: ", (f"{len(halts)} HALT", "31;1" if halts else ""),
+                     f", {len(alerts)} ALERT open"))
     for level, items in (("HALT", halts), ("ALERT", alerts)):
         for e in items:
-            out.append(f"  {st(level, '31;1' if level == 'HALT' else '33')} {e['id']} "
-                       f"{e['rule']} {e['feature'] or '-'} x{e['attempts']}"[:80 + 20])
+            out.append(_line(st, "  ", (f"{level:<5}", "31;1" if level == "HALT" else "33"),
+                             f" {e['id']}  {e['category']}  {e['rule']}  "
+                             f"{e['feature'] or '-'}  attempts {e['attempts']}"))
+            out.extend(_wrapped(st, str(e["issue"]), 8))
+    if halts or alerts:
+        out.append(_line(st, "  see: gatekeeper escalations show ID; decide: gatekeeper "
+                             "escalations resolve ID"))
     if data["waivers"]:
         out.append("")
-        out.append("waivers:")
+        out.append(_line(st, f"waivers: {counts['active']} active, {counts['expired']} expired, "
+                             f"{counts['unmatched']} no longer matching anything"))
+        colors = {"active": "32", "expired": "33", "unmatched": "33"}
         for w in data["waivers"]:
             scope = " ".join(x for x in (w["feature"] and f"feature={w['feature']}",
-                                         w["path"] and f"path={w['path']}",
-                                         w["expires"] and f"expires={w['expires']}") if x)
-            out.append(f"  {w['id']} {w['rule']} {w['state']} {scope}"[:80])
+                                         w["path"] and f"path={w['path']}") if x) or "everywhere"
+            out.append(_line(st, f"  {w['id']:<5} {w['rule']}  ",
+                             (w["state"], colors[w["state"]]), f": {w['why']}"))
+            out.append(_line(st, f"        {scope}  by {w['by'] or 'unknown'}"))
+            out.extend(_wrapped(st, f"reason: {w['reason']}", 8))
     return "\n".join(out) + "\n"

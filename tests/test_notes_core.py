@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from helpers import REPO_ROOT, GitRepo, pact_repo
 
 

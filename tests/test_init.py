@@ -1,0 +1,92 @@
+# tests/test_init.py: `gatekeeper init`: layout detection, a config that works unedited, idempotence.
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from helpers import git, make_repo
+from test_orchestrator_kit import check, cli, ledger_commit, ok
+
+from gatekeeper.config import load_config
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file outside .git with its content hash."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+def test_init_detects_layout_writes_a_working_config_and_prints_setup(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.commit("app", files={
+        "backend/alembic/versions/0001_users.py": "# migration\n",
+        "db/migrations/0002.sql": "-- add\n",
+        "docs/architecture/auth.md": "# auth\n",
+        "cmd/main.go": "// main\npackage main\n",
+        "web/app.tsx": "// app\n",
+    })
+    res = ok(repo.path, "init")
+    out = res.out
+    for created in (".pact/ledger.yaml", ".pact/config.toml", ".pact/policies/README.md"):
+        assert f"created {created}" in out
+    config_text = (repo.path / ".pact/config.toml").read_text(encoding="utf-8")
+    assert "#   languages:   Go, Python, SQL, TypeScript" in config_text
+    assert "#   PACT docs:   docs/<phase>/<feature>.md" in config_text
+    assert '"backend/alembic/**",' in config_text  # the defaults would miss it
+    assert '"db/migrations/**"' not in config_text  # already **/migrations/**
+    config = load_config(config_text, None)  # valid, and the defaults where unset
+    assert config.path_class("backend/alembic/versions/0001_users.py") == "schema"
+    assert config.path_class("src/app.py") == "code"
+    assert (config.tolerance, config.repeat_threshold, config.halt_freeze) == (0.2, 3, True)
+
+    assert "repo: local" in out and "entry: gatekeeper hook commit-msg" in out
+    assert "stages: [commit-msg]" in out and "pre-commit install" in out
+    assert "gatekeeper install --server" in out
+    assert "inside git: never committed" in out
+    # The inbox and cache stay inside .git: init adds nothing else to the tree.
+    assert git(repo.path, "status", "--porcelain").stdout.splitlines() == ["?? .pact/"]
+    assert not (repo.path / ".gitignore").exists()
+
+    # The unedited config works: commit it, declare a feature, judge a change.
+    ledger_commit(repo, "set up pact")
+    ok(repo.path, "feature", "add", "auth", "--paths", "src/auth/**", "--estimate", "50")
+    ledger_commit(repo, "declare auth")
+    repo.stage({"src/auth/a.py": "# a\nx = 1\n"})
+    code, report = check(repo)
+    assert code == 1 and report["findings"][0]["rule"] == "phase-gate"
+
+
+def test_init_twice_changes_nothing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    ok(repo.path, "init")
+    before = _tree(repo.path)
+    res = cli(repo.path, "init")
+    assert res.code == 0
+    assert "nothing to do: .pact/ is already set up" in res.out
+    assert "kept    .pact/config.toml (already there)" in res.out
+    assert _tree(repo.path) == before
+    # An edited config is the orchestrator's: a re-run keeps it.
+    cfg = repo.path / ".pact/config.toml"
+    cfg.write_text(cfg.read_text() + "\n# tuned by hand\n")
+    edited = _tree(repo.path)
+    assert ok(repo.path, "init").code == 0
+    assert _tree(repo.path) == edited
+
+
+def test_init_respects_pyproject_config_and_names_a_local_bare_remote(tmp_path: Path) -> None:
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    repo = make_repo(tmp_path / "r")
+    repo.commit("py", files={"pyproject.toml": "[tool.gatekeeper]\npacks = [\"pact-core\"]\n"})
+    repo.git("remote", "add", "origin", str(bare))
+    out = ok(repo.path, "init").out
+    assert not (repo.path / ".pact/config.toml").exists()
+    assert "[tool.gatekeeper] in pyproject.toml" in out
+    assert f"  gatekeeper install --server {bare}" in out
+
+
+def test_init_refuses_outside_a_working_tree(tmp_path: Path) -> None:
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    res = cli(bare, "init")
+    assert res.code == 2 and "gatekeeper install --server" in res.err
