@@ -66,7 +66,7 @@ def _pathspecs(features: Iterable[Feature]) -> list[str]:
     return sorted(set(specs))
 
 
-def _finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -> Report:
+def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -> Report:
     """Write escalation notes for what blocks (and for every HALT), then return the report."""
     if ctx is not None:
         report.rules = ctx.rules
@@ -134,7 +134,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         findings = evaluate(change, ctx, ident, env) if change.files else []
         report = Report(findings=findings, commits=1, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
-        return _finish(repo, report, ctx, opts)
+        return finish(repo, report, ctx, opts)
 
 
 def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, opts: Options,
@@ -203,7 +203,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                         expired_waivers=list(env.expired_seen.values()))
         if count == 0 and base_label:
             report.notices.append(f"no commits in {base_label}")
-        return _finish(repo, report, last_ctx, opts)
+        return finish(repo, report, last_ctx, opts)
 
 
 def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment) -> list[Finding]:

@@ -259,14 +259,51 @@ def test_deadline_fails_closed_by_default_and_open_when_configured(
         push(work, "origin", ":refs/heads/slow", user="bob")
 
 
+def _set_server_config(repo: GitRepo, old: str, new: str) -> None:
+    cfg = repo.path / ".pact" / "config.toml"
+    text = cfg.read_text(encoding="utf-8")
+    assert old in text
+    cfg.write_text(text.replace(old, new, 1), encoding="utf-8")
+    repo.commit_ledger("server config")
+
+
 def test_deadline_and_fail_open_from_the_repository_config(tmp_path: Path) -> None:
     """``[server] deadline / fail_open`` in .pact/config.toml, as committed at HEAD."""
-    repo = team_repo(tmp_path / "team", server_cfg="deadline = 0.001\n")
+    repo = team_repo(tmp_path / "team")
+    _set_server_config(repo, "deadline = 4.5", "deadline = 0.001")
     bare = make_server(repo, tmp_path / "srv.git")
     repo.commit("good", agent="backend-coder", files={"src/auth/a.py": code(5)})
     proc = push(repo, "origin", "HEAD:main")
     assert proc.returncode == 1 and "timed out" in proc.stderr
     assert ref_of(bare, "refs/heads/main") != repo.head()
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    _set_server_config(repo, "fail_open = false", "fail_open = true")
+    git(bare, "fetch", "-q", str(repo.path), "+main:main")  # the admin updates the server
+    repo.commit("good", agent="backend-coder", files={"src/auth/a.py": code(5)})
+    proc = push(repo, "origin", "HEAD:main")
+    assert proc.returncode == 0 and "fail open" in proc.stderr
+    assert ref_of(bare, "refs/heads/main") == repo.head()
+
+
+def test_unreadable_config_fails_closed(tmp_path: Path) -> None:
+    """A broken config at the parent cannot judge anything: rejected, with the file and line."""
+    repo = team_repo(tmp_path / "team")
+    _set_server_config(repo, "deadline = 4.5", "deadline = 4.5\ndeadline = 1")
+    bare = make_server(repo, tmp_path / "srv.git")
+    repo.commit("good", agent="backend-coder", files={"src/auth/a.py": code(5)})
+    proc = push(repo, "origin", "HEAD:main")
+    assert proc.returncode == 1
+    assert "could not decide" in proc.stderr and ".pact/config.toml:" in proc.stderr
+    assert "fails closed" in proc.stderr
+    # A deletion judges no commit, but the protected refs cannot be read: rejected too.
+    assert push(repo, "origin", "HEAD~1:refs/heads/other", user="alice").returncode == 1
+    git(bare, "branch", "other", "HEAD")
+    proc = push(repo, "origin", ":refs/heads/other", user="bob")
+    assert proc.returncode == 1 and "could not decide" in proc.stderr
+    assert ref_of(bare, "refs/heads/other") is not None
+    git(bare, "config", "gatekeeper.failOpen", "true")
+    proc = push(repo, "origin", "HEAD:main")
+    assert proc.returncode == 0 and "fail open" in proc.stderr
 
 
 def test_pushing_nothing_new_and_zero_lines(server: Path, work: GitRepo) -> None:

@@ -9,9 +9,11 @@ architecture; ``billing`` (``src/billing/**``) is only in ARCHITECT.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,35 +28,49 @@ PROTECTED = '\n[server.protected_refs]\n"refs/heads/release" = ["alice"]\n'
 ZERO = "0" * 40
 
 
-def write_roster(repo: GitRepo, extra_server: str = "") -> None:
-    """Fill ``[roster]`` in ``.pact/config.toml``, add ``extra_server`` lines to ``[server]``,
-    and protect ``refs/heads/release``."""
+def write_roster(repo: GitRepo) -> None:
+    """Fill ``[roster]`` in ``.pact/config.toml`` and protect ``refs/heads/release``."""
     cfg = repo.path / ".pact" / "config.toml"
     text = cfg.read_text(encoding="utf-8")
     roster = "".join(f'"{role}" = {users!r}\n'.replace("'", '"') for role, users in ROSTER.items())
     text = text.replace("[roster]\n", "[roster]\n" + roster, 1)
-    if extra_server:
-        text = text.replace("[server]\n", "[server]\n" + extra_server, 1)
     text += PROTECTED
     cfg.write_text(text, encoding="utf-8")
 
 
-def team_repo(path: Path, *, estimate: int = 40, server_cfg: str = "") -> GitRepo:
-    """The team repository described in the module docstring, fully committed."""
+_TEMPLATES: dict[int, Path] = {}
+
+
+def team_repo(path: Path, *, estimate: int = 40) -> GitRepo:
+    """The team repository described in the module docstring, fully committed.
+
+    Built once per session and estimate, then copied (a dozen CLI runs cost seconds)."""
+    if estimate not in _TEMPLATES:
+        tmp = Path(tempfile.mkdtemp(prefix="pact-team-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        _build_team_repo(tmp / "team", estimate)
+        _TEMPLATES[estimate] = tmp / "team"
+    shutil.copytree(_TEMPLATES[estimate], path, symlinks=True)
+    return GitRepo(path)
+
+
+def _build_team_repo(path: Path, estimate: int) -> GitRepo:
     repo = make_repo(path)
     repo.orchestrate("init")
-    write_roster(repo, server_cfg)
+    write_roster(repo)
     repo.commit_ledger("set up pact")
     repo.orchestrate("feature", "add", "auth", "--paths", "src/auth/**", "--estimate",
                      str(estimate))
     repo.orchestrate("feature", "add", "billing", "--paths", "src/billing/**", "--estimate", "50")
-    repo.write({"docs/architecture/auth.md": "# auth architecture\n"})
+    for feature in ("auth", "billing"):
+        for ph in ("prepare", "architect"):
+            repo.orchestrate("phase", feature, ph)
+    repo.commit_ledger("auth and billing to ARCHITECT")
+    repo.commit("auth architecture", agent="architect",
+                files={"docs/architecture/auth.md": "# auth architecture\n"})
     repo.orchestrate("approve", "auth", "docs/architecture/auth.md")
-    for ph in ("prepare", "architect", "code"):
-        repo.orchestrate("phase", "auth", ph)
-    for ph in ("prepare", "architect"):
-        repo.orchestrate("phase", "billing", ph)
-    repo.commit_ledger("auth to CODE, billing to ARCHITECT")
+    repo.orchestrate("phase", "auth", "code")
+    repo.commit_ledger("auth to CODE")
     return repo
 
 
