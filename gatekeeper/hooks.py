@@ -18,7 +18,7 @@ from typing import IO
 
 from gatekeeper import git
 from gatekeeper.changes import ChangeSet
-from gatekeeper.checker import Options, finish, check_revisions, check_staged
+from gatekeeper.checker import Options, check_revisions, check_staged, finish
 from gatekeeper.context import Context, load_at
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import Exit, GatekeeperError, GitError

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ class GitRepo:
     def gk(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
         return gk(self.path, *args, **kw)
 
-    def write(self, files: dict[str, str | bytes]) -> None:
+    def write(self, files: Mapping[str, str | bytes]) -> None:
         for name, content in files.items():
             p = self.path / name
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -55,11 +56,11 @@ class GitRepo:
             else:
                 p.write_text(content, encoding="utf-8")
 
-    def stage(self, files: dict[str, str | bytes]) -> None:
+    def stage(self, files: Mapping[str, str | bytes]) -> None:
         self.write(files)
         self.git("add", "-A", "--", *files)
 
-    def commit(self, message: str, *, agent: str | None = None, files: dict[str, str | bytes]
+    def commit(self, message: str, *, agent: str | None = None, files: Mapping[str, str | bytes]
                | None = None, allow_empty: bool = False, extra_trailers: str = "") -> str:
         """Stage ``files`` and commit with --no-verify; return the new commit id."""
         if files:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import findings, make_repo, pact_repo
+from helpers import findings, pact_repo
 
 
 def test_phase_gate_blocks_code_before_architecture_and_passes_in_code(tmp_path: Path) -> None:
@@ -297,4 +297,3 @@ def test_first_commit_in_empty_repository(tmp_path: Path) -> None:
     repo.stage({"app.py": "x = 1\n"})
     rc, report = repo.check_staged("first", agent="backend-coder")
     assert rc == 0, report
-    assert make_repo  # the helper module is importable alongside
