@@ -217,30 +217,40 @@ def parse_diff_body(body: bytes, *, combined: bool) -> list[FileChange]:
 
 
 def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
-    """Parse the ``git log`` stream that :func:`gatekeeper.git.log_changes` starts, lazily."""
-    buf = b""
+    """Parse the ``git log`` stream that :func:`gatekeeper.git.log_changes` starts, lazily.
+
+    Records are cut out of the buffer by offset and the stream is read only when the
+    buffer holds no complete record: re-slicing the whole buffer per record, or reading
+    ahead on every record, made a 10,000-commit push quadratic in time and memory.
+    """
+    buf = bytearray()
+    pos = 0  # where the unparsed part of ``buf`` starts
+    scan = 0  # no next mark starts before this offset (resumes the search after a read)
     eof = False
-    while not eof or buf:
-        chunk = b"" if eof else stream.read(1 << 16)
-        if not chunk:
-            eof = True
-        buf += chunk
-        start = buf.find(_MARK)
-        if start == -1:
-            if eof:
-                return
-            continue
-        nxt = buf.find(_MARK, start + len(_MARK))
-        while nxt == -1 and not eof:
+    while True:
+        start = buf.find(_MARK, pos)
+        nxt = -1 if start == -1 else buf.find(_MARK, max(start + len(_MARK), scan))
+        if nxt == -1 and not eof:
+            scan = max(0, len(buf) - len(_MARK) + 1)
             chunk = stream.read(1 << 16)
-            if not chunk:
+            if chunk:
+                # Drop what was parsed, then append in place: a record longer than a
+                # chunk costs amortised linear time, not one copy per chunk.
+                if pos:
+                    del buf[:pos]
+                    scan = max(0, scan - pos)
+                    pos = 0
+                buf += chunk
+            else:
                 eof = True
-                break
-            buf += chunk
-            nxt = buf.find(_MARK, start + len(_MARK))
-        record = buf[start + len(_MARK) : nxt if nxt != -1 else len(buf)]
-        buf = buf[nxt:] if nxt != -1 else b""
-        yield _parse_record(record)
+            continue
+        if start == -1:
+            return
+        end = nxt if nxt != -1 else len(buf)
+        yield _parse_record(bytes(buf[start + len(_MARK) : end]))
+        if nxt == -1:
+            return
+        pos, scan = nxt, 0
 
 
 def _parse_record(record: bytes) -> ChangeSet:

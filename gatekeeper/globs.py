@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,20 +66,83 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + tail + r"\Z", re.DOTALL)
 
 
+_WILD = frozenset("*?[")  # the characters _compile gives a meaning; all others are literal
+
+
+def _plain(text: str) -> bool:
+    """True for a non-empty pattern piece with no wildcard (it matches only itself)."""
+    return bool(text) and _WILD.isdisjoint(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A test equivalent to ``_compile(pattern).match(path) is not None``.
+
+    The common shapes (``dir/**``, ``**/dir/**``, ``name``, ``*.ext``, ``LICENSE*``, a
+    literal path) become plain string tests: compiling ~60 regular expressions was a
+    visible part of a commit hook's latency, and a string test is also faster per call.
+    Any other shape uses the regular expression, so the semantics stay exactly those of
+    :func:`_compile` (tests/test_perf_equivalence.py compares the two on generated paths).
+    """
+    pat = pattern.strip()
+    anchored = pat.startswith("/")
+    pat = pat.lstrip("/")
+    if not pat.endswith("/"):  # directory-only patterns keep the regex
+        if not anchored and "/" not in pat:
+            pat = "**/" + pat
+        if _plain(pat):  # a literal path: itself, or anything below it
+            below = pat + "/"
+            return lambda p: p == pat or p.startswith(below)
+        if pat.startswith("**/"):
+            rest = pat[3:]
+            if _plain(rest):  # whole segments anywhere: **/name, **/a/b
+                inner = "/" + rest + "/"
+                return lambda p: inner in "/" + p + "/"
+            if rest.endswith("/**") and _plain(rest[:-3]):  # **/dir/**
+                inner = "/" + rest[:-3] + "/"
+                return lambda p: inner in "/" + p
+            if rest.count("*") == 1 and rest != "*" and "/" not in rest and _plain(
+                    rest.replace("*", "")):  # one segment: *.ext, LICENSE*, test_*.py
+                pre, suf = rest.split("*")
+                least = len(pre) + len(suf)
+                return lambda p: any(len(s) >= least and s.startswith(pre) and s.endswith(suf)
+                                     for s in p.split("/"))
+        elif pat.endswith("/**") and _plain(pat[:-3]):  # dir/**
+            below = pat[:-2]
+            return lambda p: p.startswith(below)
+    rx = _compile(pattern)
+    return lambda p: rx.match(p) is not None
+
+
 def match(pattern: str, path: str) -> bool:
     """True when the repository-relative ``path`` matches the gitignore-style ``pattern``."""
-    return _compile(pattern).match(path) is not None
+    return _matcher(pattern)(path)
+
+
+#: (patterns, path) -> verdict. A push judges the same few paths against the same pattern
+#: lists (path classes, selectors, feature globs) once per commit; this turns the repeats
+#: into one dictionary lookup. Bounded: cleared when it grows past _ANY_MAX entries.
+_ANY: dict[tuple[tuple[str, ...], str], bool] = {}
+_ANY_MAX = 200_000
 
 
 def match_any(patterns: Iterable[str], path: str) -> bool:
     """True when any of ``patterns`` matches ``path``."""
-    return any(_compile(p).match(path) is not None for p in patterns)
+    pats = patterns if isinstance(patterns, tuple) else tuple(patterns)
+    key = (pats, path)
+    got = _ANY.get(key)
+    if got is None:
+        got = any(_matcher(p)(path) for p in pats)
+        if len(_ANY) >= _ANY_MAX:
+            _ANY.clear()
+        _ANY[key] = got
+    return got
 
 
 def last_match(rules: Sequence[tuple[str, str]], path: str) -> str | None:
     """CODEOWNERS semantics: of ``(pattern, owner)`` pairs the last matching one wins."""
     for pattern, owner in reversed(rules):
-        if _compile(pattern).match(path) is not None:
+        if _matcher(pattern)(path):
             return owner
     return None
 

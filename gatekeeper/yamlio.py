@@ -7,19 +7,28 @@ computed on the error path (by composing the node tree), so valid files stay fas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-import yaml
-
-try:
-    _Loader: type[Any] = yaml.CSafeLoader
-    _Dumper: type[Any] = yaml.CSafeDumper
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-    _Dumper = yaml.SafeDumper
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported on first use, not with this module: importing it costs about 10 ms,
+# and a commit hook whose context comes from the cache never parses YAML at all.
+
+
+@functools.cache
+def _yaml() -> tuple[Any, type[Any], type[Any]]:
+    """(the yaml module, its fastest safe Loader, its fastest safe Dumper)."""
+    import yaml
+
+    try:
+        return yaml, yaml.CSafeLoader, yaml.CSafeDumper
+    except AttributeError:  # PyYAML built without libyaml
+        return yaml, yaml.SafeLoader, yaml.SafeDumper
 
 
 def _mark_line(exc: yaml.YAMLError) -> int | None:
@@ -29,8 +38,9 @@ def _mark_line(exc: yaml.YAMLError) -> int | None:
 
 def load(text: str, where: str) -> Any:
     """Load one YAML document; a syntax error becomes ConfigError with file and line."""
+    yaml, loader, _ = _yaml()
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         line = _mark_line(exc)
         raise ConfigError(f"{where}:{line}" if line else where,
@@ -39,8 +49,9 @@ def load(text: str, where: str) -> Any:
 
 def load_all(text: str, where: str) -> list[Any]:
     """Load a YAML stream (``---`` separated documents)."""
+    yaml, loader, _ = _yaml()
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
         line = _mark_line(exc)
         raise ConfigError(f"{where}:{line}" if line else where,
@@ -49,8 +60,9 @@ def load_all(text: str, where: str) -> list[Any]:
 
 def document_lines(text: str) -> list[int]:
     """The 1-based line where each non-empty document of a YAML stream starts."""
+    yaml, loader, _ = _yaml()
     lines: list[int] = []
-    for node in yaml.compose_all(text, Loader=_Loader):
+    for node in yaml.compose_all(text, Loader=loader):
         if node is not None:
             lines.append(int(node.start_mark.line) + 1)
     return lines
@@ -61,8 +73,9 @@ def locate(text: str, path: Sequence[str | int], *, document: int = 0) -> int | 
 
     Returns the deepest line found, so a missing key points at its parent mapping.
     """
+    yaml, loader, _ = _yaml()
     try:
-        docs = [n for n in yaml.compose_all(text, Loader=_Loader) if n is not None]
+        docs = [n for n in yaml.compose_all(text, Loader=loader) if n is not None]
     except yaml.YAMLError:
         return None
     if document >= len(docs):
@@ -88,13 +101,14 @@ def locate(text: str, path: Sequence[str | int], *, document: int = 0) -> int | 
 
 def dump(data: Any) -> str:
     """Dump one document in block style, keys in the given order."""
-    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    yaml, _, dumper = _yaml()
+    return str(yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=100))
 
 
 def iter_stream_docs(text: str) -> Iterator[tuple[int, Any]]:
     """(start line, document) for every document of a stream, via the composer (slow path)."""
-    loader = _Loader(text)
+    loader = _yaml()[1](text)
     try:
         while loader.check_node():
             node = loader.get_node()

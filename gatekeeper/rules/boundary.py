@@ -17,7 +17,35 @@ if TYPE_CHECKING:
     from gatekeeper.policy import Rule
 
 
-def _owners(params: dict[str, Any]) -> list[tuple[str, str]]:
+#: id(params) -> (params, owners, path -> owner). A push judges thousands of commits with
+#: the same rule and the same few paths: the owners list is built once per params object,
+#: and each path's owner is looked up once. The params object is kept alive in the entry,
+#: so its id cannot be reused while cached.
+_OWNERS: dict[int, tuple[dict[str, Any], list[tuple[str, str]], dict[str, str | None]]] = {}
+
+
+def _owner_lookup(params: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, str | None]]:
+    hit = _OWNERS.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1], hit[2]
+    owners = _build_owners(params)
+    if len(_OWNERS) > 256:
+        _OWNERS.clear()
+    _OWNERS[id(params)] = (params, owners, {})
+    return owners, _OWNERS[id(params)][2]
+
+
+def _owner_of(params: dict[str, Any], path: str) -> str | None:
+    """CODEOWNERS semantics (the last matching pattern wins), memoised per rule and path."""
+    owners, memo = _owner_lookup(params)
+    if path not in memo:
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[path] = last_match(owners, path)
+    return memo[path]
+
+
+def _build_owners(params: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for entry in params.get("owners", []):
         if isinstance(entry, dict):
@@ -31,17 +59,16 @@ def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
     agent = cc.agent
     if agent is None:
         return []  # agent-identity reports the missing identity
-    owners = _owners(rule.params)
     handoff: dict[str, list[str]] = {}
     for f in files:
-        owner = last_match(owners, f.path)
+        owner = _owner_of(rule.params, f.path)
         if owner and owner != agent:
             handoff.setdefault(owner, []).append(f.path)
     hits = []
     for owner, paths in sorted(handoff.items()):
         hits.append(Hit(
             fields={"owner": owner, "reason": f"these paths belong to {owner}",
-                    "handoff": f"hand the change to {owner} through the orchestrator"},
+                    "handoff": f"escalate to the orchestrator, who hands it to {owner}"},
             paths=paths, feature=_feature(cc, paths), evidence=f"owner:{owner}"))
     confine: dict[str, list[str]] = rule.params.get("confine", {})
     allowed = confine.get(agent)
@@ -52,7 +79,7 @@ def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
             hits.append(Hit(
                 fields={"owner": "a specialist",
                         "reason": f"{agent} may change only {', '.join(allowed)}",
-                        "handoff": "delegate the change to the specialist who owns it"},
+                        "handoff": "delegate it to the specialist who owns it"},
                 paths=outside, feature=_feature(cc, outside), evidence=f"confine:{agent}"))
     return hits
 

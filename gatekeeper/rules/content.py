@@ -85,10 +85,15 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
     for f in _text_files(files):
         if f.added <= f.deleted or read is None:
             continue
-        text = read(cc.change, f.path, False)
-        if text is None:
-            continue
-        new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        if f.is_new and not cc.change.is_merge:
+            # A new file's patch adds every one of its lines, so its length is known
+            # without a blob read (a cat-file round trip per new file in a push).
+            new_lines = f.added
+        else:
+            text = read(cc.change, f.path, False)
+            if text is None:
+                continue
+            new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         old_lines = new_lines - f.added + f.deleted
         sh = signals.file_size(f.path, old_lines, new_lines, rule.params)
         if sh is not None:

@@ -37,7 +37,7 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
         provider = cc.env.scope_lines
         changed = provider(feat, cc.change) if provider else None
         if changed is None:
-            cc.env.deferred.append((rule, feat, cc.change, cc.context, cc.identity))
+            _defer(cc, rule, feat)
             continue
         pct, limit = budget(feat, changed, tolerance)
         if changed > limit:
@@ -52,3 +52,20 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
         hits.append(Hit(fields=fields, paths=paths, feature=fid, action=action,
                         evidence=f"scope:{'warn' if action else 'over'}"))
     return hits
+
+
+def _defer(cc: CheckContext, rule: Rule, feat: Feature) -> None:
+    """Leave the budget of ``feat`` to the range driver, which judges it once, at the newest
+    commit touching the feature.
+
+    Only that newest request is used, so it replaces an earlier one for the same feature
+    in place (keeping the order in which features first appeared). Appending them all
+    kept every commit's ChangeSet, added lines included, alive until the end of a push.
+    """
+    item = (rule, feat, cc.change, cc.context, cc.identity)
+    deferred = cc.env.deferred
+    for i, old in enumerate(deferred):
+        if old[1].id == feat.id:
+            deferred[i] = item
+            return
+    deferred.append(item)

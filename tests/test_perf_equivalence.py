@@ -1,0 +1,117 @@
+# tests/test_perf_equivalence.py: the performance shortcuts (issue 6) give exactly the old answers.
+"""Fast paths must not change verdicts: string-test globs agree with the regex compiler on
+every pattern the bundled policies and defaults use (and on awkward ones), and the
+offset-based log parser yields the same records however the stream is chunked."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+from typing import IO, cast
+
+import pytest
+import yaml
+
+from gatekeeper import globs
+from gatekeeper.changes import parse_log_stream
+from gatekeeper.config import DEFAULT_PATHS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+AWKWARD = [
+    "src/auth/**", "/.gitignore", "CLAUDE.md", "**/vendor", "**/db/migration", "a//b", "/a/b/",
+    "dir/", "*", "**", "/**", "", "/", "*.", "*a*", "test_*.py", "x?y", "[ab]c", "/src/*.py",
+    "**/**/x", "  docs/** ", "a\\b", "**/*.min.js", "*_test.go", "docs", "/docs/**", "*.spec.*",
+    "**/changelog/*.xml", "a/**/b", "LICENSE*", ".env.*", "**/x/", "a*b/**", "**/.*",
+]
+SEGMENTS = [
+    "src", "auth", "docs", "a", "b", "x", "vendor", "db", "migration", "migrations",
+    "CLAUDE.md", "LICENSE", "LICENSE.txt", ".gitignore", "test_x.py", "test_.py", "x_test.go",
+    "f.sql", ".sql", "y.min.js", "m.test.js", "changelog", "c.xml", "node_modules", "x.md", "",
+    "a\nb", "ab", "ac", "tests", ".env.local", "xay", "a\\b", "p.py", "dir", "alembic.ini",
+]
+
+
+def _policy_patterns() -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("paths", "exclude_paths", "migration_paths") and isinstance(value, list):
+                    found.update(v for v in value if isinstance(v, str))
+                if key == "owners" and isinstance(value, list):
+                    for entry in value:
+                        if isinstance(entry, dict):
+                            found.update(str(k) for k in entry)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for pack in sorted((ROOT / "policies").glob("*.yaml")):
+        walk(yaml.safe_load(pack.read_text(encoding="utf-8")))
+    for pats in DEFAULT_PATHS.values():
+        found.update(pats)
+    return found
+
+
+def test_glob_fast_paths_agree_with_the_regex() -> None:
+    rnd = random.Random(7)
+    paths = {"", "/", "a/", "/a", "src/auth/m00.py"}
+    for depth in range(1, 5):
+        for _ in range(3000):
+            paths.add("/".join(rnd.choice(SEGMENTS) for _ in range(depth)))
+    for pattern in sorted(_policy_patterns() | set(AWKWARD)):
+        fast, rx = globs._matcher(pattern), globs._compile(pattern)
+        wrong = [p for p in paths if fast(p) != (rx.match(p) is not None)]
+        assert not wrong, (pattern, wrong[:5])
+
+
+def test_match_any_memo_is_transparent() -> None:
+    pats = ["docs/**", "*.md"]
+    for path in ("docs/x.py", "src/README.md", "src/x.py"):
+        want = any(globs._compile(p).match(path) is not None for p in pats)
+        assert globs.match_any(pats, path) is want
+        assert globs.match_any(tuple(pats), path) is want  # cached answer, same verdict
+
+
+def _record(i: int) -> bytes:
+    body = (b":000000 100644 " + b"0" * 40 + b" " + b"%040x" % i + b" A\0src/f%d.py\0" % i
+            + b"diff --git a/src/f%d.py b/src/f%d.py\nnew file mode 100644\n" % (i, i)
+            + b"--- /dev/null\n+++ b/src/f%d.py\n@@ -0,0 +1,2 @@\n+one\n+two %d\n" % (i, i))
+    head = b"%040x\0%040x\0\0Dev\0dev@example.com\0msg %d\n\nPACT-Agent: x\n\0" % (i, i + 1, i)
+    return b"\0\0GK1\0" + head + body
+
+
+class _Chunky(io.RawIOBase):
+    """A pipe that returns short reads of random sizes."""
+
+    def __init__(self, data: bytes, rnd: random.Random) -> None:
+        self.data, self.pos, self.rnd = data, 0, rnd
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = min(len(buf), self.rnd.randint(1, 700))
+        out = self.data[self.pos : self.pos + size]
+        buf[: len(out)] = out
+        self.pos += len(out)
+        return len(out)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 50])
+def test_log_stream_parsing_does_not_depend_on_chunking(count: int) -> None:
+    data = b"".join(_record(i) for i in range(count))
+    whole = [repr(c) for c in parse_log_stream(io.BytesIO(data))]
+    assert len(whole) == count
+    for seed in range(5):
+        # The raw object: each read returns whatever short piece it likes, as a pipe can.
+        pipe = cast(IO[bytes], _Chunky(data, random.Random(seed)))
+        chunked = [repr(c) for c in parse_log_stream(pipe)]
+        assert chunked == whole
+    if count:
+        first = next(iter(parse_log_stream(io.BytesIO(data))))
+        assert first.files[0].path == "src/f0.py" and first.files[0].added == 2
