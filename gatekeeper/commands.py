@@ -25,7 +25,7 @@ def _print(text: str) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from gatekeeper import init
 
-    _print(init.init(_repo()))
+    _print(init.init(_repo(), force_config=bool(getattr(args, "force_config", False))))
     return Exit.OK
 
 
@@ -42,10 +42,23 @@ def cmd_feature(args: argparse.Namespace) -> int:
 def cmd_phase(args: argparse.Namespace) -> int:
     from gatekeeper import orchestrator
 
-    ev = orchestrator.phase(_repo(), args.id, args.phase, args.skip_reason)
+    repo = _repo()
+    ev = orchestrator.phase(repo, args.id, args.phase, args.skip_reason)
     extra = f" (baseline {ev['baseline'][:12]})" if ev.get("baseline") else ""
     skip = f", skipping with reason {ev['skip_reason']}" if ev.get("skip_reason") else ""
     _print(f"feature {args.id} entered {args.phase.upper()}{skip}{extra}")
+    if args.phase == "test":
+        try:
+            under = orchestrator.undershoot(repo, args.id)
+        except (GatekeeperError, OSError) as exc:
+            sys.stderr.write(f"gatekeeper: warning: could not check the estimate: {exc}\n")
+            under = None
+        if under is not None:
+            _print(f"ALERT SCOPE (not blocking): {under['message']}.\n"
+                   f"  escalation note: {under['note']} ({under['note_path']})\n"
+                   "  Check that nothing was descoped silently, then:\n"
+                   f"  gatekeeper escalations resolve {under['note']} --outcome acknowledged "
+                   "--note '...'")
     return Exit.OK
 
 
@@ -121,12 +134,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.explain:
             from gatekeeper import explain
 
-            _print(explain.explain_report(report))
+            _print(explain.explain_report(report, explain.facts_for_check(repo, args)))
         sys.stdout.write(render_text(report, sys.stdout))
     return Exit.BLOCKED if report.blocked else Exit.OK
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
+    """Run as a git hook. Inputs come the way git gives them (arguments, stdin), or, for
+    pre-push under the pre-commit framework, in ``PRE_COMMIT_*`` variables (no stdin)."""
+    import os
+
     from gatekeeper import hooks
 
     repo = _repo()
@@ -134,8 +151,14 @@ def cmd_hook(args: argparse.Namespace) -> int:
         return hooks.pre_commit(repo, agent=args.agent, stream=sys.stderr)
     if args.stage == "commit-msg":
         if not args.args:
-            raise GatekeeperError("commit-msg needs the message file")
+            raise GatekeeperError("commit-msg needs the message file (git passes it as the "
+                                  "first argument)")
         return hooks.commit_msg(repo, Path(args.args[0]), agent=args.agent, stream=sys.stderr)
+    if args.stage == "pre-push" and not args.args and (
+            os.environ.get("PRE_COMMIT") == "1"
+            or any(os.environ.get(v) for v in hooks.PRE_COMMIT_PUSH_VARS)):
+        # git always passes <remote> <url>; pre-commit passes nothing and no stdin.
+        return hooks.pre_push_from_env(repo, os.environ, agent=args.agent, stream=sys.stderr)
     lines = sys.stdin.read().splitlines() if not sys.stdin.isatty() else []
     if args.stage == "pre-push":
         remote = args.args[0] if args.args else "origin"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -76,12 +77,26 @@ class Finding:
         return out
 
 
+def current_date() -> dt.date:
+    """Today, for waiver expiry. ``GATEKEEPER_TODAY=YYYY-MM-DD`` overrides it: a testing aid
+    (and a way to preview which waivers will have expired on a given day)."""
+    forced = os.environ.get("GATEKEEPER_TODAY")
+    if forced:
+        try:
+            return dt.date.fromisoformat(forced.strip())
+        except ValueError:
+            from gatekeeper.errors import ConfigError
+
+            raise ConfigError("GATEKEEPER_TODAY", f"{forced!r} is not a date (YYYY-MM-DD)") from None
+    return dt.date.today()
+
+
 @dataclass
 class Environment:
     """Where the judging happens and what the driver can supply on demand."""
 
     where: str = "client"  # client | ci | server
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=current_date)
     #: Lines changed in a feature's paths from its baseline to this change, or None to defer.
     scope_lines: Callable[[Feature, ChangeSet], int | None] | None = None
     #: Text of a path before (old=True) or after the change, None when absent.

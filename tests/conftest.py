@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import GitRepo, make_repo  # noqa: E402
+from helpers import GitRepo, make_repo
 
 
 @pytest.fixture(autouse=True, scope="session")
