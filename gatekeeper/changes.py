@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import IO
+
+from gatekeeper.record import dataclass, field
 
 #: Added lines kept per file for content rules; the rest are counted, not stored.
 MAX_LINES_PER_FILE = 20_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from gatekeeper import git
 from gatekeeper.changes import ChangeSet
@@ -21,6 +20,7 @@ from gatekeeper.escalations import Inbox, inbox_dir
 from gatekeeper.globs import match_any, to_pathspecs
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import Feature
+from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 from gatekeeper.errors import ConfigError
+from gatekeeper.record import dataclass, field
 
 ROLES = (
     "orchestrator", "preparer", "architect", "backend-coder", "frontend-coder",

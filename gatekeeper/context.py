@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
 
 from gatekeeper import __version__, fsutil
@@ -24,6 +23,7 @@ from gatekeeper.errors import ConfigError
 from gatekeeper.git import CatFile, Repo, parse_tree
 from gatekeeper.ledger import LEDGER_PATH, LedgerState, parse
 from gatekeeper.policy import Rule, build_rules, bundled_files
+from gatekeeper.record import dataclass
 
 CONFIG_PATH = ".pact/config.toml"
 POLICY_DIR = ".pact/policies"

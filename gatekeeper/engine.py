@@ -11,7 +11,6 @@ import hashlib
 import os
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from gatekeeper.changes import ChangeSet, FileChange
@@ -21,6 +20,7 @@ from gatekeeper.globs import match, match_any
 from gatekeeper.identity import Identity
 from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.policy import Rule
+from gatekeeper.record import dataclass, field
 from gatekeeper.rules import load_check
 
 CODE_CLASSES = ("code", "tests", "schema")

@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from gatekeeper import fsutil, yamlio
 from gatekeeper.engine import Finding
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
+from gatekeeper.record import dataclass
 
 STATUSES = ("open", "acknowledged", "overridden", "resolved")
 #: The rule id of a repeated-block note (not a policy rule: the inbox raises it).

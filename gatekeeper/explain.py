@@ -12,12 +12,12 @@ import difflib
 import sys
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
 from gatekeeper.globs import match_any
 from gatekeeper.policy import Rule
+from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report, dump_json
 
 WIDTH = 80

@@ -13,11 +13,11 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gatekeeper.changes import ChangeSet, parse_diff_body, parse_log_stream
 from gatekeeper.errors import GitError, NotARepository
+from gatekeeper.record import dataclass
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO = "0" * 40

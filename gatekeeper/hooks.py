@@ -12,7 +12,6 @@ import sys
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +22,7 @@ from gatekeeper.context import Context, load_at
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import Exit, GatekeeperError, GitError
 from gatekeeper.identity import resolve
+from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report, render_text
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from gatekeeper.config import ROLES, normalize_role
+from gatekeeper.record import dataclass
 
 #: Hosting environments and the variable that names the pusher, in lookup order.
 PUSHER_VARS = ("GL_USERNAME", "GITHUB_USER_LOGIN", "GITEA_PUSHER_NAME", "GL_USER", "REMOTE_USER")

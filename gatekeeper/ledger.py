@@ -9,12 +9,12 @@ hand-edited ledger is held to the same rules as one written by the CLI.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatekeeper import fsutil, yamlio
 from gatekeeper.errors import ConfigError, RefusedError
+from gatekeeper.record import dataclass, field
 
 LEDGER_PATH = ".pact/ledger.yaml"
 PHASES = ("prepare", "architect", "code", "test", "done")

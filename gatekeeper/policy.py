@@ -6,7 +6,6 @@ per-rule overrides (action, level, params, paths).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from gatekeeper import yamlio
 from gatekeeper.config import Config
 from gatekeeper.errors import ConfigError
+from gatekeeper.record import dataclass, field, replace
 
 
 @dataclass(frozen=True)

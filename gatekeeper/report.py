@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from gatekeeper import __version__
 from gatekeeper.engine import Finding
 from gatekeeper.ledger import Waiver
 from gatekeeper.policy import Rule
+from gatekeeper.record import dataclass, field
 
 SCHEMA = "pact-gatekeeper/report@1"
 
