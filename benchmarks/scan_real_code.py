@@ -30,10 +30,12 @@ SKIP_DIRS = {"__pycache__", ".git", "node_modules"}
 SKIP_EXTS = {"pyc", "pyo", "so", "dylib", "dll", "gz", "bz2", "xz", "zip", "whl", "png", "jpg",
              "gif", "ico", "wav", "mat", "sav", "npy", "npz", "pkl", "db", "a", "o", "exe"}
 MAX_BYTES = 4 * 1024 * 1024
-CHECK_RULES = {"hardcoded_secret": "hardcoded-secret", "frontend_credentials": "frontend-credentials",
-               "sql_injection": "sql-injection", "pii_in_logs": "pii-in-logs",
-               "destructive_sql": "destructive-sql", "sensitive_file": "env-file",
-               "file_header": "file-header"}
+CHECK_RULES = {  # check kind -> rule id in the bundled pack
+    "hardcoded_secret": "hardcoded-secret", "frontend_credentials": "frontend-credentials",
+    "sql_injection": "sql-injection", "pii_in_logs": "pii-in-logs",
+    "destructive_sql": "destructive-sql", "sensitive_file": "env-file",
+    "file_header": "file-header",
+}
 
 
 def load_pack() -> dict[str, dict[str, Any]]:
