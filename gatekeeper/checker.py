@@ -16,7 +16,6 @@ from gatekeeper.changes import ChangeSet
 from gatekeeper.context import Context, load_at, touches_context
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
-from gatekeeper.escalations import Inbox, inbox_dir
 from gatekeeper.globs import match_any, to_pathspecs
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import Feature
@@ -78,6 +77,9 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
             if (f.action == "block" or f.level == "HALT") and f.rule not in no_note]
     if not todo:
         return report
+    # Imported here: a passing hook never writes a note, so it never pays for this.
+    from gatekeeper.escalations import Inbox, inbox_dir
+
     inbox = Inbox(inbox_dir(repo, ctx.config.inbox if ctx else None))
     try:
         notes = inbox.record(todo, opts.where,
@@ -93,6 +95,8 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
 
 
 def _open_halts(repo: git.Repo, ctx: Context) -> dict[str, list[str]]:
+    from gatekeeper.escalations import Inbox, inbox_dir
+
     return Inbox(inbox_dir(repo, ctx.config.inbox)).open_halts()
 
 

@@ -4,19 +4,25 @@ configuration error, 3 internal error (with a crash log)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper import __version__
 from gatekeeper.errors import Exit, GatekeeperError
 
+if TYPE_CHECKING:
+    import argparse
+
 PHASE_CHOICES = ("prepare", "architect", "code", "test", "done")
+HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive")
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(prog="gatekeeper", description=(
         "Enforce the PACT workflow in git: phase gates, domain boundaries, scope budgets, "
         "content signals, and algedonic escalation notes."))
@@ -82,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     fmt(sp, ("sarif",))
 
     sp = sub.add_parser("hook", help="run as a git hook (used by installed hooks)")
-    sp.add_argument("stage", choices=("pre-commit", "commit-msg", "pre-push", "pre-receive"))
+    sp.add_argument("stage", choices=HOOK_STAGES)
     sp.add_argument("args", nargs="*")
     sp.add_argument("--agent", metavar="ROLE")
 
@@ -122,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gatekeeper`` console script."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _hook_args(argv) or _parser().parse_args(argv)
     try:
         if args.directory:
             os.chdir(args.directory)
@@ -141,6 +148,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         return _crash(exc)
+
+
+def _hook_args(argv: list[str]) -> argparse.Namespace | None:
+    """``gatekeeper hook STAGE [args] [--agent ROLE]`` parsed without argparse.
+
+    Hooks run on every commit, and building the full parser costs a few milliseconds of
+    a budget measured in tens; anything unusual falls back to the real parser.
+    """
+    if len(argv) < 2 or argv[0] != "hook" or argv[1] not in HOOK_STAGES:
+        return None
+    rest, agent = argv[2:], None
+    if any(a in ("-h", "--help") for a in rest):
+        return None
+    if "--agent" in rest:
+        i = rest.index("--agent")
+        if i + 1 >= len(rest):
+            return None
+        agent = rest[i + 1]
+        rest = rest[:i] + rest[i + 2 :]
+    if any(a.startswith("--") for a in rest):
+        return None
+    from types import SimpleNamespace
+
+    ns: Any = SimpleNamespace(command="hook", stage=argv[1], args=rest, agent=agent,
+                              directory=None, debug=False)
+    return ns  # type: ignore[no-any-return]
 
 
 def _crash(exc: BaseException) -> int:

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
 from gatekeeper.report import dump_json, render_text, to_json, to_sarif
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _repo() -> git.Repo:
@@ -206,7 +208,3 @@ def dispatch(args: argparse.Namespace) -> int:
     """Run the command ``args`` names."""
     return COMMANDS[args.command](args)
 
-
-def as_json(obj: object) -> str:
-    """Compact JSON (used by tests and scripts)."""
-    return json.dumps(obj)

@@ -12,9 +12,9 @@ packs and the gatekeeper version. A cache hit never imports pydantic. Set
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
+import zlib
 from pathlib import Path
 
 from gatekeeper import __version__, fsutil
@@ -48,11 +48,18 @@ def touches_context(paths: list[str]) -> bool:
 
 
 def _bundled_stamp() -> str:
-    parts = []
-    for name, path in bundled_files().items():
+    """What else a cached context depends on: the bundled packs and the modules whose
+    objects are pickled (so an upgraded or edited gatekeeper never reads a stale cache)."""
+    parts = [__version__]
+    here = Path(__file__).parent
+    files = [*bundled_files().values(),
+             *(here / m for m in ("context.py", "config.py", "ledger.py", "policy.py",
+                                  "record.py"))]
+    for path in files:
         st = path.stat()
-        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
-    return ";".join(parts)
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    # crc32, not hashlib: this runs on every hook, and hashlib's import costs ~2.5 ms.
+    return f"{zlib.crc32(';'.join(parts).encode()):08x}"
 
 
 def cache_dir(repo: Repo) -> Path:
@@ -107,8 +114,9 @@ def load_at(repo: Repo, cat: CatFile, rev: str | None) -> Context:
         policy_tree = tree[0] if tree and tree[1] == "tree" else None
     else:
         ids = dict.fromkeys(CONTEXT_PATHS)
-    key = hashlib.sha256(repr((__version__, _bundled_stamp(), sorted(ids.items(), key=str),
-                               policy_tree)).encode()).hexdigest()[:32]
+    # The blob and tree ids are content hashes already: joined, they are the key.
+    key = "-".join([_bundled_stamp(), *(ids[p] or "0" for p in CONTEXT_PATHS),
+                    policy_tree or "0"])
     cached = _cache_get(repo, key)
     if cached is not None:
         return cached
@@ -141,8 +149,10 @@ def load_worktree(repo: Repo) -> Context:
         texts[path] = p.read_text(encoding="utf-8") if p.is_file() else None
     policies = [(f"{POLICY_DIR}/{p.name}", p.read_text(encoding="utf-8"))
                 for p in sorted((top / POLICY_DIR).glob("*.y*ml"))]
+    import hashlib
+
     digest = hashlib.sha256(repr((__version__, _bundled_stamp(), texts, policies)).encode())
-    key = "wt-" + digest.hexdigest()[:28]
+    key = "wt-" + digest.hexdigest()[:40]
     cached = _cache_get(repo, key)
     if cached is not None:
         return cached

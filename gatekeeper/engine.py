@@ -6,12 +6,9 @@ apply the ledger's waivers. Pure: no git, no files, no output.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
-import string
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.config import Config
@@ -22,6 +19,9 @@ from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.policy import Rule
 from gatekeeper.record import dataclass, field
 from gatekeeper.rules import load_check
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 CODE_CLASSES = ("code", "tests", "schema")
 
@@ -80,6 +80,8 @@ class Finding:
 def current_date() -> dt.date:
     """Today, for waiver expiry. ``GATEKEEPER_TODAY=YYYY-MM-DD`` overrides it: a testing aid
     (and a way to preview which waivers will have expired on a given day)."""
+    import datetime as dt  # imported here: most hook runs never need a date
+
     forced = os.environ.get("GATEKEEPER_TODAY")
     if forced:
         try:
@@ -151,13 +153,18 @@ class _Fields(dict[str, Any]):
         return "{" + key + "}"
 
 
-_FORMATTER = string.Formatter()
+_FORMATTER: Any = None
 
 
 def render(template: str, fields: Mapping[str, Any]) -> str:
     """Fill a message template; unknown fields stay as written instead of failing."""
+    global _FORMATTER
+    if _FORMATTER is None:
+        import string
+
+        _FORMATTER = string.Formatter()
     try:
-        return _FORMATTER.vformat(template, (), _Fields(fields))
+        return str(_FORMATTER.vformat(template, (), _Fields(fields)))
     except (ValueError, IndexError, AttributeError):
         return template
 
@@ -203,6 +210,8 @@ def _selected(rule: Rule, files: list[FileChange], cc: CheckContext) -> list[Fil
 def fingerprint(rule: str, feature: str | None, agent: str | None, evidence: str) -> str:
     """The de-duplication key of an escalation: (rule, feature, agent, evidence)."""
     raw = "\0".join((rule, feature or "", agent or "", evidence))
+    import hashlib  # only when there is a finding to fingerprint
+
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -232,6 +231,8 @@ def _undecided(exc: BaseException, settings: ServerSettings, stream: IO[str], pr
     detail = str(exc) if isinstance(exc, (DeadlineExceeded, GatekeeperError)) else (
         f"internal error: {type(exc).__name__}: {exc}")
     if not isinstance(exc, (DeadlineExceeded, GatekeeperError)):
+        import traceback  # the error path only
+
         traceback.print_exception(exc, file=sys.stderr)
     if settings.fail_open:
         stream.write(f"{prefix}pact-gatekeeper {kind} ({detail}); the server is configured "

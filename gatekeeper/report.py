@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import IO, Any
@@ -157,4 +156,6 @@ def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = 
 
 def dump_json(data: dict[str, Any]) -> str:
     """Pretty JSON with a trailing newline."""
+    import json  # not on a hook's silent path
+
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
