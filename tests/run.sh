@@ -22,3 +22,5 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check .
 python3 -m mypy
 python3 -m pytest -q -n 2 "$@"
+# Verdicts must not depend on the validated-context cache: the whole suite again without it.
+GATEKEEPER_NO_CACHE=1 python3 -m pytest -q -n 2 "$@"

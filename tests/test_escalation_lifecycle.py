@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 from helpers import GitRepo, findings, git
-from test_orchestrator_kit import AWS_EXAMPLE_KEY, check, cli, ledger_commit, ok, setup_repo
+from orchestrator_kit import AWS_EXAMPLE_KEY, check, cli, ledger_commit, ok, setup_repo
 
 SECRET = f'# src/auth/keys.py: cloud access\nAWS_ACCESS_KEY_ID = "{AWS_EXAMPLE_KEY}"\n'
 CLEAN = '# src/auth/keys.py: cloud access\nimport os\nAWS_ACCESS_KEY_ID = os.environ["AWS_KEY"]\n'

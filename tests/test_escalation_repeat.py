@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 from helpers import GitRepo, findings
-from test_orchestrator_kit import AWS_EXAMPLE_KEY, check, lines, ok, setup_repo
+from orchestrator_kit import AWS_EXAMPLE_KEY, check, lines, ok, setup_repo
 
 
 def _notes(repo: GitRepo) -> dict[str, dict[str, Any]]:

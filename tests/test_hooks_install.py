@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import GitRepo, git, gk
-from test_server_helpers import code, push, ref_of, team_repo
+from server_helpers import code, push, ref_of, team_repo
 
 MARKER = "# pact-gatekeeper managed hook"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import findings
-from test_server_helpers import make_server, push, team_repo
+from server_helpers import make_server, push, team_repo
 
 MIGRATION: dict[str, str | bytes] = {
     "migrations/0002_add_email.sql": "-- add email\nALTER TABLE users ADD email;\n"}

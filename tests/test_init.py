@@ -5,7 +5,7 @@ import hashlib
 from pathlib import Path
 
 from helpers import git, make_repo
-from test_orchestrator_kit import check, cli, ledger_commit, ok
+from orchestrator_kit import check, cli, ledger_commit, ok
 
 from gatekeeper.config import load_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from test_orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
+from orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
 
 
 def test_entering_test_under_80_percent_alerts_without_blocking(tmp_path: Path) -> None:

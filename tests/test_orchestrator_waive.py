@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 from helpers import findings
-from test_orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
+from orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
 
 
 def _events(repo_path: Path) -> list[dict[str, object]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from test_orchestrator_kit import cli, ledger_commit, lines, ok, setup_repo
+from orchestrator_kit import cli, ledger_commit, lines, ok, setup_repo
 
 from gatekeeper import explain, git
 from gatekeeper.checker import Options, check_staged

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO_ROOT, GitRepo, git
-from test_server_helpers import code, ref_of, team_repo
+from server_helpers import code, ref_of, team_repo
 
 HOOK_IDS = ("pact-gatekeeper", "pact-gatekeeper-pre-commit", "pact-gatekeeper-pre-push",
             "pact-gatekeeper-ci")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from helpers import GitRepo, git, gk
-from test_server_helpers import ZERO, code, make_server, push, team_repo
+from server_helpers import ZERO, code, make_server, push, team_repo
 
 
 def _report(proc_stdout: str) -> dict[str, Any]:

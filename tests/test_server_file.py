@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import GitRepo, git
-from test_server_helpers import (
+from server_helpers import (
     ZERO,
     clear_inbox,
     code,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO_ROOT, GitRepo, git, gk
+from server_helpers import clear_inbox, code, inbox, ref_of, team_repo
 from support.http_git_server import HttpGitServer, available, http_git_server
-from test_server_helpers import clear_inbox, code, inbox, ref_of, team_repo
 
 USERS = {"alice": "a-pass", "bob": "b-pass", "carol": "c-pass", "dana": "d-pass"}
 

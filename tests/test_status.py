@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from helpers import REPO_ROOT
-from test_orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
+from orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
 
 
 def _run_on_tty(cwd: Path, *args: str, env: dict[str, str]) -> str:

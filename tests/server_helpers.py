@@ -1,4 +1,4 @@
-# tests/test_server_helpers.py: shared builders for the hook, server and range tests (no tests here).
+# tests/server_helpers.py: shared builders for the hook, server and range tests (no tests here).
 """A PACT team repository with a roster, bare "server" copies with the pre-receive hook
 installed, real pushes, and reading the bare repository's escalation inbox.
 

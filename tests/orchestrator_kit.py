@@ -1,4 +1,4 @@
-# tests/test_orchestrator_kit.py: shared helpers of the orchestrator-side tests (no tests here).
+# tests/orchestrator_kit.py: shared helpers of the orchestrator-side tests (no tests here).
 """Run the real CLI entry point (``gatekeeper.cli.main``) in this process: the same code as
 the console script without an interpreter start per call, which keeps these scenario
 tests fast. Repositories and commits are real; git is never mocked.
