@@ -8,8 +8,9 @@ give exact paths and whose patch sections, in the same order, give the added lin
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 from gatekeeper.record import dataclass, field
@@ -160,14 +161,18 @@ def _parse_raw(tokens: list[bytes]) -> tuple[list[FileChange], int]:
     return files, i
 
 
-def _parse_patch(patch: bytes, files: list[FileChange]) -> None:
-    """Fill added/deleted counts and added lines from the patch sections, in raw order."""
+def _parse_patch(lines: Iterable[bytes], files: list[FileChange]) -> None:
+    """Fill added/deleted counts and added lines from the patch sections, in raw order.
+
+    ``lines`` may be a stream: a huge diff is counted line by line, never held whole.
+    """
     index = -1
     current: FileChange | None = None
     columns = 1
     lineno = 0
     in_hunk = False
-    for raw_line in patch.split(b"\n"):
+    for raw_line in lines:
+        raw_line = raw_line.rstrip(b"\n")
         if raw_line.startswith(b"diff --"):
             index += 1
             current = files[index] if index < len(files) else None
@@ -213,8 +218,42 @@ def parse_diff_body(body: bytes, *, combined: bool) -> list[FileChange]:
     files, first_patch = _parse_raw(tokens)
     patch = b"\0".join(tokens[first_patch:])
     if patch:
-        _parse_patch(patch, files)
+        _parse_patch(io.BytesIO(patch), files)
     return files
+
+
+def parse_diff_stream(stream: IO[bytes]) -> list[FileChange]:
+    """Parse ``--raw -z -p`` output from a pipe, reading the patch a line at a time."""
+    buf = b""
+    while True:
+        chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+        buf += chunk
+        tokens = buf.split(b"\0")
+        try:
+            files, first_patch = _parse_raw(tokens)
+        except (IndexError, ValueError):  # a raw entry cut by the chunk boundary
+            files, first_patch = [], len(tokens)
+        # Complete once the parser stopped at the start of the patch text (whose first
+        # bytes are in hand), or the stream ended.
+        started = first_patch < len(tokens) and tokens[first_patch][:1] not in (b"", b":")
+        if not chunk or started or first_patch < len(tokens) - 1:
+            break
+    head = b"\0".join(tokens[first_patch:])
+    _parse_patch(_lines(head, stream), files)
+    return files
+
+
+def _lines(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of ``head`` followed by the rest of ``stream``, split correctly at the seam."""
+    parts = head.split(b"\n")
+    yield from parts[:-1]
+    tail = parts[-1]
+    for line in stream:
+        if tail:
+            line, tail = tail + line, b""
+        yield line
+    if tail:
+        yield tail
 
 
 def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gatekeeper.changes import ChangeSet, parse_diff_body, parse_log_stream
+from gatekeeper.changes import ChangeSet, parse_diff_stream, parse_log_stream
 from gatekeeper.errors import GitError, NotARepository
 from gatekeeper.record import dataclass
 
@@ -181,8 +181,14 @@ def parse_tree(data: bytes) -> Iterator[tuple[str, str, str]]:
 def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str, str]) -> ChangeSet:
     """The index against HEAD (or the empty tree in a repository with no commits)."""
     base = head or EMPTY_TREE
-    out = run(["diff", "--cached", *_DIFF_OPTS, base, "--"], repo.cwd)
-    files = parse_diff_body(out, combined=False)
+    proc = _popen(["diff", "--cached", *_DIFF_OPTS, base, "--"], repo.cwd,
+                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    files = parse_diff_stream(proc.stdout)  # streamed: a huge diff is never held whole
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git diff failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
     return ChangeSet(commit=None, parents=(head,) if head else (), author_name=author[0],
                      author_email=author[1], message=message, files=files)
 
