@@ -297,3 +297,14 @@ def test_first_commit_in_empty_repository(tmp_path: Path) -> None:
     repo.stage({"app.py": "x = 1\n"})
     rc, report = repo.check_staged("first", agent="backend-coder")
     assert rc == 0, report
+
+
+def test_huge_diff_is_counted_in_full(tmp_path: Path) -> None:
+    """A 200,000-line file: streamed, counted exactly, content scanning capped, no crash."""
+    repo = pact_repo(tmp_path / "r", estimate=100)
+    repo.stage({"src/auth/generated.py": "".join(f"v{i} = {i}\n" for i in range(200_000))})
+    rc, report = repo.check_staged("huge", agent="backend-coder")
+    (f,) = findings(report, "scope-budget")
+    assert rc == 1 and "200000 of 100 estimated lines" in f["message"]
+    (size,) = findings(report, "file-size")
+    assert "200000" in size["message"]
