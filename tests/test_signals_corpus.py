@@ -1,4 +1,4 @@
-# tests/test_signals_corpus.py: corpus tests for the pure signal detectors in gatekeeper/signals.py.
+# tests/test_signals_corpus.py: corpus tests for the pure signal detectors in gatekeeper/signals/.
 # True positives and true negatives per language; every hit names its line and leaks no secret.
 from __future__ import annotations
 

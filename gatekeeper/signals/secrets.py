@@ -1,0 +1,214 @@
+# gatekeeper/signals/secrets.py: the credential detectors of gatekeeper.signals.
+# Hardcoded secrets (token formats, keys, URLs, assignments), browser-exposed keys, detect-secrets.
+"""Secrets in added lines: :func:`hardcoded_secret` and :func:`frontend_credentials`.
+
+Token formats are only compiled when a line holds one of their fixed hints; the optional
+detect-secrets backend is imported only when a rule asks for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+from gatekeeper.signals._common import (
+    _ASSIGN,
+    _CAMEL,
+    _CONNSTR,
+    _SECRET_NAME,
+    _TOKENS,
+    Lines,
+    Params,
+    SignalHit,
+    _candidates,
+    _entropy,
+    _excerpt,
+    _ext,
+    _globs,
+    _is_config,
+    _lang,
+    _mask,
+    _rx,
+    _sha,
+)
+
+_SECRET_KEYWORDS = ("pass", "secret", "token", "key", "pwd", "://")
+_PLACEHOLDER = (r"(?i)change_?me|changeit|x{3,}|\*{3,}|^<.*>$|\$\{|\{\{|\{[^{}\s]*\}|%s|%\(|^%|^\$\w|"
+                r"example|dummy|placeholder|sample|your[_-]|[_-]here\b|redacted|fake|mock|test|"
+                r"todo|fixme|password|passwd|secret|token|abcd|bcde|wxyz|1234|2345|qwer|asdf|"
+                r"^arn:|^[.#-]+$|^(?:none|null|nil|true|false|undefined)$|"
+                r"\(\?[=!:<P]|\[\^|\\[wdsv]")  # the last: a regular expression
+_TOKEN_NOT_SECRET = ("next", "page", "continuation", "pagination", "lock", "client", "request",
+                     "purchase", "change", "idempotency", "update", "forward", "backward", "sync",
+                     "cursor", "output", "input", "marker", "resume", "action", "verification",
+                     "subject", "csrf", "xsrf", "public", "publishable", "max", "min", "num",
+                     "total", "type", "start", "end", "first", "last", "prev", "previous", "stop",
+                     "eos", "bos", "pad", "unk", "mask", "sep", "cls", "special")
+_BASE64ISH = r"[A-Za-z0-9+/]{20,}|Proc-Type:"
+_AWS_SECRET = r"[A-Za-z0-9/+]{40}"
+_FILE_EXT = r"(?i)\.(?:pem|key|crt|cer|p12|pfx|jks|json|ya?ml|txt|env|ini|cfg)$"
+
+_ENV_ADVICE = ("remove it and rotate it now; read it at run time from the environment or a "
+               "secret manager (os.environ['X'], process.env.X, os.Getenv(\"X\"))")
+_KEY_ADVICE = "remove the key, revoke it, and load it from a secret store or a file outside git"
+_URL_ADVICE = ("keep the password out of the URL: take the whole URL from the environment "
+               "(DATABASE_URL set from the deployment's secrets) or use IAM/credential files")
+
+
+@functools.cache
+def _secret_keywords() -> tuple[str, ...]:
+    """The lower-case substrings one of which a line must hold to be worth a closer look."""
+    kws = {h.lower() for _, _, hs, _ in _TOKENS for h in hs} | set(_SECRET_KEYWORDS)
+    return tuple(k for k in sorted(kws) if not any(o in k for o in kws - {k}))
+
+
+def _generic_ok(value: str, params: Params) -> bool:
+    """A literal assigned to a secret-like name that looks like a real credential."""
+    if len(value) < int(params.get("min_length", 8)) or " " in value or "://" in value:
+        return False
+    if value[0] in "/.~\\" or _rx(_PLACEHOLDER).search(value) or _rx(_FILE_EXT).search(value):
+        return False
+    if _rx(r"[A-Za-z_][A-Za-z_.:-]*").fullmatch(value):  # an identifier, key name or word
+        return False
+    classes = sum(bool(_rx(p).search(value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^\w\s.-]"))
+    return classes >= 2 and _entropy(value) >= float(params.get("min_entropy", 3.0))
+
+
+def _secret_name(name: str, ignore: frozenset[str]) -> bool:
+    norm = _rx(_CAMEL).sub("_", name).lower().replace("-", "_").replace(".", "_").strip("_$@")
+    if not _rx(_SECRET_NAME).search(norm):
+        return False
+    return not (norm.endswith("token") and ignore & set(norm[:-5].strip("_").split("_")))
+
+
+def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]:
+    """Credentials in added lines: well-known token formats, private keys, passwords in
+    connection strings, and literals assigned to secret-like names."""
+    allow = set(params.get("allow_values", ()))
+    allow_hosts = tuple(params.get("connection_allow_hosts", ()))
+    ignore = frozenset(params.get("ignore_token_words", _TOKEN_NOT_SECRET))
+    generic = bool(params.get("generic", True)) and _ext(path) not in set(
+        params.get("generic_skip_extensions", ("md", "rst", "txt", "adoc")))
+    config = _is_config(path)
+    hits: list[SignalHit] = []
+    seen: set[str] = set()
+
+    def add(n: int, text: str, slug: str, observed: str, value: str, advice: str) -> None:
+        ev = f"{slug}:{_sha(value)}"
+        if value not in allow and ev not in seen:
+            seen.add(ev)
+            generic = slug in ("secret-assignment", "connection-string")
+            shown = "<redacted>" if generic else _mask(value)
+            hits.append(SignalHit(n, observed, _excerpt(text, [(value, shown)]), advice, ev))
+
+    for i in _candidates(lines, _secret_keywords()):
+        n, text = lines[i]
+        spans: list[tuple[int, int]] = []
+        for slug, observed, hints, pat in _TOKENS:
+            if not any(h in text for h in hints):
+                continue  # the cheap trigger: the format's fixed text is not on the line
+            for m in itertools.islice(_rx(pat).finditer(text), 8):
+                if any(a < m.end() and m.start() < b for a, b in spans):
+                    continue
+                value = m.group("v")
+                if slug == "private-key":  # a header alone (a constant, a docstring) is no key
+                    nxt = lines[i + 1][1] if i + 1 < len(lines) else ""
+                    if not _rx(_BASE64ISH).search(text, m.end()) and not _rx(_BASE64ISH).match(
+                            nxt.strip().strip("\"'")):
+                        continue
+                    value += nxt
+                spans.append(m.span())
+                advice = _KEY_ADVICE if "private" in slug else _ENV_ADVICE
+                add(n, text, slug, observed, value, advice)
+        for m in _rx(_CONNSTR).finditer(text) if "://" in text else ():
+            v, host = m.group("v"), m.group("host").lower()
+            if (v == m.group("user") or v.lower() in {"pass", "pw", "pwd", "p", "x"}
+                    or v[0] in "$<{%*:" or _rx(_PLACEHOLDER).search(v)
+                    or _globs(allow_hosts).match(host)):
+                continue
+            spans.append(m.span("v"))
+            said = f"password in a {m.group('scheme')}:// connection string"
+            add(n, text, "connection-string", said, v, _URL_ADVICE)
+        for m in _rx(_ASSIGN).finditer(text) if generic else ():
+            name, lit = m.group("name"), m.group("q")
+            overlaps = any(a < m.end() and m.start() < b for a, b in spans)
+            if overlaps or not _secret_name(name, ignore):
+                continue
+            if lit:
+                value = lit[1:-1]
+                fstring = "f" in m.group("pre").lower() and "{" in value
+                if fstring or (lit[0] == "`" and "${" in value):
+                    continue
+            elif config and m.group("op") != "=>":
+                value = m.group("val").rstrip(".")
+                if value[0] in "$!&*%{[(<~|>" or value.startswith("ENC["):
+                    continue
+            else:
+                continue  # in code, only a string literal is a hardcoded value
+            if _rx(_AWS_SECRET).fullmatch(value) and _rx(r"(?i)aws|access").search(name):
+                add(n, text, "aws-secret-key", "AWS secret access key", value, _ENV_ADVICE)
+            elif _generic_ok(value, params):
+                said = f"literal assigned to '{name}'"
+                add(n, text, "secret-assignment", said, value, _ENV_ADVICE)
+    if params.get("detect_secrets"):
+        hits.extend(_detect_secrets(path, lines, allow, seen))
+    return hits
+
+
+def _detect_secrets(path: str, lines: Lines, allow: set[str], seen: set[str]) -> list[SignalHit]:
+    """Optional backend: Yelp's detect-secrets plugins (its line-based scan, as for a diff),
+    when that package is installed; values we already reported are skipped."""
+    import importlib
+
+    try:
+        scan = importlib.import_module("detect_secrets.core.scan")
+        settings = importlib.import_module("detect_secrets.settings")
+        process = scan._process_line_based_plugins
+    except (ImportError, AttributeError):
+        return []
+    hits: list[SignalHit] = []
+    with settings.default_settings():
+        numbered = [(k, text) for k, (_, text) in enumerate(lines, 1)]
+        for found in process(numbered, filename=path):
+            value = str(found.secret_value or "")
+            ev = f"detect-secrets:{_sha(value)}"
+            if value and value not in allow and not any(e.endswith(_sha(value)) for e in seen):
+                seen.add(ev)
+                n, text = lines[int(found.line_number) - 1]
+                hits.append(SignalHit(n, f"{found.type} (detect-secrets)",
+                                      _excerpt(text, [(value, "<redacted>")]), _ENV_ADVICE, ev))
+    return hits
+
+
+# ------------------------------------------------------------------------------ frontend
+
+_FRONTEND_PREFIXES = ("VITE", "REACT_APP", "NEXT_PUBLIC", "NUXT_PUBLIC", "NUXT_ENV", "EXPO_PUBLIC",
+                      "PUBLIC", "GATSBY", "VUE_APP", "STORYBOOK")
+_FRONTEND_KEYWORDS = tuple(p.lower() + "_" for p in _FRONTEND_PREFIXES)
+_FRONTEND = (r"(?<![\w$])(?P<name>(?P<pfx>" + "|".join(_FRONTEND_PREFIXES) + r")_[A-Z0-9_]*?"
+             r"(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?))(?![\w$])")
+_FRONTEND_ALLOW = ("*_PUBLISHABLE_KEY", "*PUBLIC_KEY", "*_SITE_KEY", "*_ANON_KEY",
+                   "*_FIREBASE_API_KEY", "*_MAPS_API_KEY")
+
+
+def frontend_credentials(path: str, lines: Lines, params: Params) -> list[SignalHit]:
+    """Secret-named variables under a public env prefix (VITE_, NEXT_PUBLIC_, ...) that build
+    tools inline into browser bundles: in .env files and in code. One hit per name."""
+    allow = tuple(params.get("allow_names", _FRONTEND_ALLOW))
+    web = _lang(path) == "js" or _is_config(path) or _ext(path) in {"html", "mdx"}
+    hits: list[SignalHit] = []
+    seen: set[str] = set()
+    for i in _candidates(lines, _FRONTEND_KEYWORDS):
+        n, text = lines[i]
+        for m in _rx(_FRONTEND).finditer(text):
+            name, pfx = m.group("name"), m.group("pfx")
+            if name in seen or _globs(allow).match(name) or (
+                    pfx == "PUBLIC" and not web):  # SvelteKit's bare PUBLIC_: web files only
+                continue
+            seen.add(name)
+            hits.append(SignalHit(
+                n, f"secret-named {name} is exposed to the browser bundle by its {pfx}_ prefix",
+                _excerpt(text), f"keep it server-side: rename it {name[len(pfx) + 1:]}, use it in "
+                "a server route or API handler, and give the client only a publishable key or a "
+                "short-lived token", f"frontend-credential:{name}"))
+    return hits
