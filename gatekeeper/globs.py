@@ -161,3 +161,20 @@ def to_pathspecs(pattern: str) -> list[str]:
     if not pat.endswith("**"):
         specs.append(":(glob)" + pat + "/**")
     return specs
+
+
+def index_dirs(pattern: str) -> list[str] | None:
+    """Directories (with a trailing slash; "" is the top) such that every path ``pattern``
+    matches has one of them as a prefix, or None when it can match at any depth. Used to
+    index many patterns by directory."""
+    pat = pattern.strip()
+    anchored = pat.startswith("/")
+    pat = pat.strip("/")
+    if not anchored and "/" not in pat:
+        return None  # a basename pattern: any depth
+    cut = min((i for i, c in enumerate(pat) if c in "*?["), default=len(pat))
+    if cut == len(pat):
+        # A literal path matches itself (under its parent) and everything below it.
+        return [pat[: pat.rfind("/") + 1], pat + "/"]
+    head = pat[:cut]
+    return [head[: head.rfind("/") + 1]]

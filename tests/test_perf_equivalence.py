@@ -115,3 +115,31 @@ def test_log_stream_parsing_does_not_depend_on_chunking(count: int) -> None:
     if count:
         first = next(iter(parse_log_stream(io.BytesIO(data))))
         assert first.files[0].path == "src/f0.py" and first.files[0].added == 2
+
+
+def test_feature_index_agrees_with_testing_every_feature() -> None:
+    """attribute()'s directory index must find exactly the features a full scan finds."""
+    import random
+
+    from gatekeeper.changes import ChangeSet, FileChange
+    from gatekeeper.config import Config
+    from gatekeeper.engine import attribute
+    from gatekeeper.globs import match_any
+    from gatekeeper.ledger import Feature, LedgerState
+
+    rnd = random.Random(7)
+    shapes = ["src/{a}/**", "src/{a}/*.py", "{a}/**", "/{a}", "src/{a}", "*.{a}", "**/{a}/**",
+              "lib/{a}*/x/**", "docs/{a}/[ab]*.md", "src/{a}/sub/file.py", "{a}/*/deep/**"]
+    names = ["auth", "api", "db", "web", "py", "sql", "core"]
+    state = LedgerState()
+    for i in range(60):
+        pats = [rnd.choice(shapes).format(a=rnd.choice(names)) for _ in range(rnd.randint(1, 3))]
+        state.features[f"f{i}"] = Feature(id=f"f{i}", title="", paths=pats, estimate=None)
+    segs = ["src", "lib", "docs", "x", "deep", "sub", *names, "file.py", "a.md", "b.sql"]
+    paths = {"/".join(rnd.choice(segs) for _ in range(rnd.randint(1, 5))) for _ in range(3000)}
+    change = ChangeSet(commit=None, parents=(), author_name="", author_email="", message="",
+                       files=[FileChange(path=p, status="M") for p in sorted(paths)])
+    _, features_of = attribute(change, state, Config(), None)
+    for p in paths:
+        naive = [fid for fid, ft in state.features.items() if match_any(ft.paths, p)]
+        assert features_of.get(p, []) == naive, p
