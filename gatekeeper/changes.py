@@ -211,9 +211,9 @@ def _parse_patch(lines: Iterable[bytes], files: list[FileChange]) -> None:
             lineno += 1  # a line of the result that some parent already had
 
 
-def parse_diff_body(body: bytes, *, combined: bool) -> list[FileChange]:
-    """Parse one commit's (or the index's) ``--raw -z -p`` output."""
-    del combined  # the hunk header says how many parents there are
+def parse_diff_body(body: bytes) -> list[FileChange]:
+    """Parse one commit's ``--raw -z -p`` output (a merge's combined diff too: the hunk
+    header says how many parents there are)."""
     tokens = body.split(b"\0")
     files, first_patch = _parse_raw(tokens)
     patch = b"\0".join(tokens[first_patch:])
@@ -297,6 +297,6 @@ def _parse_record(record: bytes) -> ChangeSet:
     parts = record.split(b"\0", 6)
     sha, tree, parents, name, email, message = (p.decode("utf-8", "replace") for p in parts[:6])
     body = parts[6].lstrip(b"\0\n") if len(parts) > 6 else b""
-    files = parse_diff_body(body, combined=False) if body else []
+    files = parse_diff_body(body) if body else []
     return ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
                      author_email=email, message=message, files=files, tree=tree)

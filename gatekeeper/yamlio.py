@@ -8,7 +8,7 @@ computed on the error path (by composing the node tree), so valid files stay fas
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gatekeeper.errors import ConfigError
@@ -104,16 +104,3 @@ def dump(data: Any) -> str:
     yaml, _, dumper = _yaml()
     return str(yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=100))
-
-
-def iter_stream_docs(text: str) -> Iterator[tuple[int, Any]]:
-    """(start line, document) for every document of a stream, via the composer (slow path)."""
-    loader = _yaml()[1](text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            yield int(node.start_mark.line) + 1, loader.construct_document(node)
-    finally:
-        loader.dispose()
