@@ -233,6 +233,12 @@ def init(repo: git.Repo, *, force_config: bool = False) -> str:
                    "id of a bundled rule replaces it. See `gatekeeper policy list` and "
                    "`gatekeeper policy explain RULE`.\n")
         created.append(POLICY_README)
+    ignore = repo.top / ".pact" / ".gitignore"
+    if not ignore.exists():
+        # A write killed between its temporary file and the rename leaves ".<name>.*.tmp"
+        # beside the ledger; never let `git add .pact` pick such a file up.
+        _write_new(ignore, "# .pact/.gitignore: leftovers of interrupted atomic writes\n.*.tmp\n")
+        created.append(".pact/.gitignore")
     from gatekeeper.escalations import inbox_dir
 
     lines = [f"created {c}" for c in created]

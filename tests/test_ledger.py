@@ -119,3 +119,15 @@ def test_concurrent_appends_lose_nothing(planned: GitRepo) -> None:
         assert p.returncode == 0
     ids = {e.get("id") for e in _events(planned) if e["event"] == "feature"}
     assert ids == {"auth", *(f"f{i}" for i in range(6))}
+
+
+def test_leftover_temp_file_of_a_killed_write_is_never_committed(planned: GitRepo) -> None:
+    """A write killed between its temporary file and the rename leaves the ledger intact,
+    and the leftover temporary file is ignored by git."""
+    before = (planned.path / ".pact/ledger.yaml").read_text()
+    (planned.path / ".pact/.ledger.yaml.k1ll3d.tmp").write_text("---\nevent: feat")
+    planned.git("add", "-A", ".pact")
+    staged = planned.git("diff", "--cached", "--name-only").stdout.split()
+    assert ".pact/.ledger.yaml.k1ll3d.tmp" not in staged
+    assert (planned.path / ".pact/ledger.yaml").read_text() == before
+    planned.orchestrate("phase", "auth", "prepare")  # the ledger still appends normally
