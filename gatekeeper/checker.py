@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from gatekeeper import git
 from gatekeeper.changes import ChangeSet
@@ -175,6 +176,10 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             return ctx
 
         findings: list[Finding] = []
+        # Per commit: the scope requests (feature -> commits) visible from it, so that a
+        # descendant touching the same feature supersedes them.
+        reach: dict[str, dict[str, frozenset[str]]] = {}
+        pending: dict[tuple[str, str], Any] = {}
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text, ref=opts.ref)
         count = 0
         for change in git.log_changes(repo, include, exclude, exclude_refs=exclude_refs,
@@ -198,11 +203,13 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                             server=opts.where == "server")
             findings.extend(evaluate(change, ctx, ident, env))
+            _track_scope_tips(change, env.deferred, reach, pending)
+            env.deferred.clear()
             if touches_context([f.path for f in change.files]):
                 after[sha] = load_at(repo, cat, sha)
             else:
                 after[sha] = ctx
-        findings.extend(_resolve_scope(repo, cat, env))
+        findings.extend(_resolve_scope(repo, cat, env, list(pending.values())))
         report = Report(findings=findings, commits=count, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
         if count == 0 and base_label:
@@ -210,36 +217,62 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         return finish(repo, report, last_ctx, opts)
 
 
-def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment) -> list[Finding]:
-    """Scope budgets of a range, judged at the newest commit touching each feature.
+def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, frozenset[str]]],
+                      pending: dict[tuple[str, str], Any]) -> None:
+    """Add ``change``'s scope requests to ``pending`` and drop those it supersedes: the
+    requests for the features it touches that are visible from its parents (commits
+    arrive parents first). Dropping them at once keeps a long push's memory flat."""
+    sha = change.commit or ""
+    parents = [reach[p] for p in change.parents if p in reach]
+    touched = {item[1].id for item in new}
+    if not touched and len(parents) == 1:
+        reach[sha] = parents[0]  # shared, not copied: most commits change nothing here
+        return
+    merged: dict[str, frozenset[str]] = {}
+    for r in parents:
+        for fid, shas in r.items():
+            merged[fid] = merged.get(fid, frozenset()) | shas
+    for fid in touched:
+        for old in merged.get(fid, ()):
+            pending.pop((fid, old), None)
+        merged[fid] = frozenset((sha,))
+    reach[sha] = merged
+    for item in new:
+        pending[(item[1].id, sha)] = item
 
-    One ``diff-tree --stdin`` computes every feature's lines from its baseline.
+
+def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
+                   requests: list[Any]) -> list[Finding]:
+    """Scope budgets of a range, judged at the tip-most commits touching each feature: a
+    request is dropped when a descendant in the range touched the same feature (its diff
+    from the baseline includes the earlier one's). Branches pushed together each keep
+    their own tip. One ``diff-tree --stdin`` computes every budget.
     """
-    if not env.deferred:
+    if not requests:
         return []
-    latest = {}
-    for item in env.deferred:
-        latest[item[1].id] = item  # later commits come later in the stream
-    pairs: dict[str, tuple[str, str]] = {}
-    for fid, (_rule, feat, change, _ctx, _ident) in latest.items():
+    base_trees: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
+    for _rule, feat, change, _ctx, _ident in requests:
         base = feat.baseline
         if base is None:
             base_tree = git.EMPTY_TREE
+        elif base in base_trees:
+            base_tree = base_trees[base]
         else:
             got = cat.info(f"{base}^{{tree}}")
             if got is None:
-                raise GitError(f"feature {fid}: its code baseline {base[:12]} is not in this "
-                               "repository (a shallow clone?); fetch the full history")
-            base_tree = got[0]
-        pairs[fid] = (base_tree, change.tree)
-    stats = git.numstat_trees(repo, list(pairs.values()),
-                              _pathspecs(item[1] for item in latest.values()))
+                raise GitError(f"feature {feat.id}: its code baseline {base[:12]} is not in "
+                               "this repository (a shallow clone?); fetch the full history")
+            base_tree = base_trees[base] = got[0]
+        pairs.append((base_tree, change.tree))
+    stats = git.numstat_trees(repo, pairs, _pathspecs(item[1] for item in requests))
     out: list[Finding] = []
-    for fid, (rule, feat, change, ctx, ident) in latest.items():
-        lines = _feature_lines(stats.get(pairs[fid], {}), feat)
-        def known(feature: Feature, _change: ChangeSet, n: int = lines, want: str = fid,
+    for (rule, feat, change, ctx, ident), pair in zip(requests, pairs, strict=True):
+        lines = _feature_lines(stats.get(pair, {}), feat)
+
+        def known(feature: Feature, _change: ChangeSet, n: int = lines, want: str = feat.id,
                   ) -> int | None:
-            return n if feature.id == want else None  # others were judged at their own tip
+            return n if feature.id == want else None  # other features: their own request
 
         scoped = Environment(where=env.where, today=env.today, read_text=env.read_text,
                              scope_lines=known)

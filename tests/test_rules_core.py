@@ -308,3 +308,29 @@ def test_huge_diff_is_counted_in_full(tmp_path: Path) -> None:
     assert rc == 1 and "200000 of 100 estimated lines" in f["message"]
     (size,) = findings(report, "file-size")
     assert "200000" in size["message"]
+
+
+def test_range_judges_scope_at_every_branch_tip(tmp_path: Path) -> None:
+    """Two branches pushed together: the over-budget one is caught whichever comes last."""
+    from gatekeeper import git as gitmod
+    from gatekeeper.checker import Options, check_revisions
+
+    repo = pact_repo(tmp_path / "r", estimate=100)
+    base = repo.head()
+    repo.git("checkout", "-q", "-b", "big")
+    repo.commit("lots", agent="backend-coder",
+                files={"src/auth/a.py": "".join(f"a{i} = {i}\n" for i in range(150))})
+    big = repo.head()
+    repo.git("checkout", "-q", "-b", "small", base)
+    repo.commit("a little", agent="backend-coder", files={"src/auth/b.py": "b = 1\n"})
+    repo.commit("a little more", agent="backend-coder", files={"src/auth/c.py": "c = 1\n"})
+    small = repo.head()
+    r = gitmod.discover(repo.path)
+    for tips in ([big, small], [small, big]):
+        report = check_revisions(r, tips, [base], opts=Options(where="ci", record=False))
+        over = [f for f in report.findings if f.rule == "scope-budget"]
+        assert [f.commit for f in over] == [big[:12]], tips
+        assert "150 of 100" in over[0].message
+    # On one linear branch only the newest commit touching the feature is judged.
+    report = check_revisions(r, [small], [base], opts=Options(where="ci", record=False))
+    assert not [f for f in report.findings if f.rule == "scope-budget"]

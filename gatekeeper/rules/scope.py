@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.engine import Hit
 
 if TYPE_CHECKING:
-    from gatekeeper.changes import FileChange
     from gatekeeper.engine import CheckContext
     from gatekeeper.ledger import Feature
     from gatekeeper.policy import Rule
@@ -55,17 +55,15 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
 
 
 def _defer(cc: CheckContext, rule: Rule, feat: Feature) -> None:
-    """Leave the budget of ``feat`` to the range driver, which judges it once, at the newest
-    commit touching the feature.
+    """Leave the budget of ``feat`` to the range driver, which judges it in one batch at the
+    tip-most commits touching the feature (see ``checker._resolve_scope``).
 
-    Only that newest request is used, so it replaces an earlier one for the same feature
-    in place (keeping the order in which features first appeared). Appending them all
-    kept every commit's ChangeSet, added lines included, alive until the end of a push.
+    Only the paths and counts are kept: holding every commit's added lines until the end
+    of a 10,000-commit push is what made memory grow.
     """
-    item = (rule, feat, cc.change, cc.context, cc.identity)
-    deferred = cc.env.deferred
-    for i, old in enumerate(deferred):
-        if old[1].id == feat.id:
-            deferred[i] = item
-            return
-    deferred.append(item)
+    ch = cc.change
+    light = ChangeSet(commit=ch.commit, parents=ch.parents, author_name=ch.author_name,
+                      author_email=ch.author_email, message="", tree=ch.tree,
+                      files=[FileChange(path=f.path, status=f.status, added=f.added,
+                                        deleted=f.deleted) for f in ch.files])
+    cc.env.deferred.append((rule, feat, light, cc.context, cc.identity))
