@@ -8,7 +8,6 @@ give exact paths and whose patch sections, in the same order, give the added lin
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -211,17 +210,6 @@ def _parse_patch(lines: Iterable[bytes], files: list[FileChange]) -> None:
             lineno += 1  # a line of the result that some parent already had
 
 
-def parse_diff_body(body: bytes) -> list[FileChange]:
-    """Parse one commit's ``--raw -z -p`` output (a merge's combined diff too: the hunk
-    header says how many parents there are)."""
-    tokens = body.split(b"\0")
-    files, first_patch = _parse_raw(tokens)
-    patch = b"\0".join(tokens[first_patch:])
-    if patch:
-        _parse_patch(io.BytesIO(patch), files)
-    return files
-
-
 def parse_diff_stream(stream: IO[bytes]) -> list[FileChange]:
     """Parse ``--raw -z -p`` output from a pipe, reading the patch a line at a time."""
     buf = b""
@@ -256,47 +244,108 @@ def _lines(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
         yield tail
 
 
+class _Pipe:
+    """A pull parser's view of a pipe: read up to a delimiter, peek, read a line.
+
+    It keeps an offset into one buffer and compacts only when refilling, so parsing stays
+    linear however the pipe splits its reads.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.buf = bytearray()
+        self.pos = 0
+        self.eof = False
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.stream.read(1 << 16)
+        if not chunk:
+            self.eof = True
+            return False
+        if self.pos:
+            del self.buf[: self.pos]
+            self.pos = 0
+        self.buf += chunk
+        return True
+
+    def peek(self, n: int) -> bytes:
+        while len(self.buf) - self.pos < n and self._fill():
+            pass
+        return bytes(self.buf[self.pos : self.pos + n])
+
+    def skip(self, n: int) -> None:
+        self.pos += n
+
+    def until(self, delim: bytes) -> bytes | None:
+        """Everything up to ``delim`` (consumed, not returned); the rest at EOF; None if empty."""
+        start = self.pos
+        while True:
+            i = self.buf.find(delim, start)
+            if i != -1:
+                out = bytes(self.buf[self.pos : i])
+                self.pos = i + len(delim)
+                return out
+            start = max(self.pos, len(self.buf) - len(delim) + 1)
+            offset = start - self.pos
+            if not self._fill():
+                out = bytes(self.buf[self.pos :])
+                self.pos = len(self.buf)
+                return out or None
+            start = self.pos + offset
+
+    def patch_lines(self) -> Iterator[bytes]:
+        """Lines (without their newline) until the next record's mark or EOF. A patch line
+        never starts with NUL and the mark does, so one byte tells them apart."""
+        buf = self.buf
+        while True:
+            if self.pos >= len(buf) and not self._fill():
+                return
+            if buf[self.pos] == 0:
+                return
+            i = buf.find(b"\n", self.pos)
+            while i == -1:
+                if not self._fill():
+                    line = bytes(buf[self.pos :])
+                    self.pos = len(buf)
+                    yield line
+                    return
+                i = buf.find(b"\n", self.pos)
+            line = bytes(buf[self.pos : i])
+            self.pos = i + 1
+            yield line
+
+
 def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
     """Parse the ``git log`` stream that :func:`gatekeeper.git.log_changes` starts, lazily.
 
-    Records are cut out of the buffer by offset and the stream is read only when the
-    buffer holds no complete record: re-slicing the whole buffer per record, or reading
-    ahead on every record, made a 10,000-commit push quadratic in time and memory.
+    A pull parser: the header fields and raw entries are read token by token, the patch
+    line by line, so a commit with a huge diff is counted without being held in memory,
+    and the parse stays linear however the pipe splits its reads.
     """
-    buf = bytearray()
-    pos = 0  # where the unparsed part of ``buf`` starts
-    scan = 0  # no next mark starts before this offset (resumes the search after a read)
-    eof = False
+    pipe = _Pipe(stream)
+    if pipe.until(_MARK) is None and pipe.eof:
+        return
     while True:
-        start = buf.find(_MARK, pos)
-        nxt = -1 if start == -1 else buf.find(_MARK, max(start + len(_MARK), scan))
-        if nxt == -1 and not eof:
-            scan = max(0, len(buf) - len(_MARK) + 1)
-            chunk = stream.read(1 << 16)
-            if chunk:
-                # Drop what was parsed, then append in place: a record longer than a
-                # chunk costs amortised linear time, not one copy per chunk.
-                if pos:
-                    del buf[:pos]
-                    scan = max(0, scan - pos)
-                    pos = 0
-                buf += chunk
-            else:
-                eof = True
-            continue
-        if start == -1:
+        fields = [pipe.until(b"\0") or b"" for _ in range(6)]
+        sha, tree, parents, name, email, message = (f.decode("utf-8", "replace") for f in fields)
+        if not sha:
             return
-        end = nxt if nxt != -1 else len(buf)
-        yield _parse_record(bytes(buf[start + len(_MARK) : end]))
-        if nxt == -1:
+        while pipe.peek(1) in (b"\0", b"\n") and pipe.peek(len(_MARK)) != _MARK:
+            pipe.skip(1)
+        files: list[FileChange] = []
+        while pipe.peek(1) == b":":
+            meta = pipe.until(b"\0") or b""
+            paths = [pipe.until(b"\0") or b""]
+            status = meta.rsplit(b" ", 1)[-1][:1]
+            if status in (b"R", b"C") and not meta.startswith(b"::"):
+                paths.append(pipe.until(b"\0") or b"")
+            files.extend(_parse_raw([meta, *paths])[0])
+        if pipe.peek(len(_MARK)) != _MARK and pipe.peek(1) == b"\0":
+            pipe.skip(1)  # the separator between the raw entries and the patch
+        _parse_patch(pipe.patch_lines(), files)
+        yield ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
+                        author_email=email, message=message, files=files, tree=tree)
+        if pipe.until(_MARK) is None:
             return
-        pos, scan = nxt, 0
-
-
-def _parse_record(record: bytes) -> ChangeSet:
-    parts = record.split(b"\0", 6)
-    sha, tree, parents, name, email, message = (p.decode("utf-8", "replace") for p in parts[:6])
-    body = parts[6].lstrip(b"\0\n") if len(parts) > 6 else b""
-    files = parse_diff_body(body) if body else []
-    return ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
-                     author_email=email, message=message, files=files, tree=tree)
