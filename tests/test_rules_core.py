@@ -334,3 +334,13 @@ def test_range_judges_scope_at_every_branch_tip(tmp_path: Path) -> None:
     # On one linear branch only the newest commit touching the feature is judged.
     report = check_revisions(r, [small], [base], opts=Options(where="ci", record=False))
     assert not [f for f in report.findings if f.rule == "scope-budget"]
+
+
+def test_huge_commit_in_a_range_is_counted_in_full(tmp_path: Path) -> None:
+    repo = pact_repo(tmp_path / "r", estimate=100)
+    base = repo.head()
+    repo.commit("huge", agent="backend-coder",
+                files={"src/auth/gen.py": "".join(f"v{i} = {i}\n" for i in range(200_000))})
+    proc = repo.gk("check", "--range", f"{base}..HEAD", "--format", "json", "--no-notes")
+    assert proc.returncode == 1, proc.stderr
+    assert "200000 of 100 estimated lines" in proc.stdout
