@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gatekeeper import git
-from gatekeeper.changes import ChangeSet
+from gatekeeper.changes import MAX_LINE_CHARS, MAX_LINES_PER_FILE, ChangeSet
 from gatekeeper.context import Context, load_at, touches_context
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
@@ -139,6 +139,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         findings = evaluate(change, ctx, ident, env) if change.files else []
         report = Report(findings=findings, commits=1, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
+        _note_truncation(report, [(change.label, f.path) for f in change.files if f.truncated])
         return finish(repo, report, ctx, opts)
 
 
@@ -180,6 +181,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         # descendant touching the same feature supersedes them.
         reach: dict[str, dict[str, frozenset[str]]] = {}
         pending: dict[tuple[str, str], Any] = {}
+        truncated: list[tuple[str, str]] = []
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text, ref=opts.ref)
         count = 0
         for change in git.log_changes(repo, include, exclude, exclude_refs=exclude_refs,
@@ -203,6 +205,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                             server=opts.where == "server")
             findings.extend(evaluate(change, ctx, ident, env))
+            truncated.extend((change.label, f.path) for f in change.files if f.truncated)
             _track_scope_tips(change, env.deferred, reach, pending)
             env.deferred.clear()
             if touches_context([f.path for f in change.files]):
@@ -212,9 +215,21 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         findings.extend(_resolve_scope(repo, cat, env, list(pending.values())))
         report = Report(findings=findings, commits=count, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
+        _note_truncation(report, truncated)
         if count == 0 and base_label:
             report.notices.append(f"no commits in {base_label}")
         return finish(repo, report, last_ctx, opts)
+
+
+def _note_truncation(report: Report, where: list[tuple[str, str]]) -> None:
+    """Say so when content rules saw only part of a huge file (lines are still counted)."""
+    if not where:
+        return
+    shown = ", ".join(f"{path} ({label})" for label, path in where[:5])
+    more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+    report.notices.append(
+        f"note: content rules read only the first {MAX_LINES_PER_FILE:,} added lines "
+        f"({MAX_LINE_CHARS:,} characters each) of {shown}{more}; every line is counted")
 
 
 def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, frozenset[str]]],

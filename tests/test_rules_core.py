@@ -344,3 +344,12 @@ def test_huge_commit_in_a_range_is_counted_in_full(tmp_path: Path) -> None:
     proc = repo.gk("check", "--range", f"{base}..HEAD", "--format", "json", "--no-notes")
     assert proc.returncode == 1, proc.stderr
     assert "200000 of 100 estimated lines" in proc.stdout
+
+
+def test_truncated_content_scan_is_reported(tmp_path: Path) -> None:
+    repo = pact_repo(tmp_path / "r", estimate=100_000)
+    repo.stage({"src/auth/big.py": "".join(f"v{i} = {i}\n" for i in range(25_000))})
+    rc, report = repo.check_staged("big", agent="backend-coder")
+    assert rc == 0
+    (note,) = report["notices"]
+    assert "first 20,000 added lines" in note and "src/auth/big.py" in note
