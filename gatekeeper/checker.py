@@ -9,7 +9,7 @@ wherever the gatekeeper runs:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from gatekeeper import git
@@ -17,11 +17,11 @@ from gatekeeper.changes import MAX_LINE_CHARS, MAX_LINES_PER_FILE, ChangeSet
 from gatekeeper.context import Context, load_at, touches_context
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
-from gatekeeper.globs import match_any, to_pathspecs
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
+from gatekeeper.rules.scope import feature_lines, feature_pathspecs
 
 
 @dataclass
@@ -52,18 +52,6 @@ class _Reader:
             return None
         got = self.cat.read(spec)
         return None if got is None or got[1] != "blob" else got[2].decode("utf-8", "replace")
-
-
-def _feature_lines(stats: Mapping[str, int], feature: Feature) -> int:
-    return sum(n for p, n in stats.items() if match_any(feature.paths, p))
-
-
-def _pathspecs(features: Iterable[Feature]) -> list[str]:
-    specs: list[str] = []
-    for f in features:
-        for pat in f.paths:
-            specs.extend(to_pathspecs(pat))
-    return sorted(set(specs))
 
 
 def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -> Report:
@@ -109,10 +97,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         ctx = load_at(repo, cat, head)
         author = (opts.env.get("GIT_AUTHOR_NAME", ""), opts.env.get("GIT_AUTHOR_EMAIL", ""))
         if ctx.config.roster and not author[1]:
-            ident_line = git.run(["var", "GIT_AUTHOR_IDENT"], repo.cwd, check=False).decode(
-                "utf-8", "replace")
-            if "<" in ident_line:
-                author = (ident_line.split("<")[0].strip(), ident_line.split("<")[1].split(">")[0])
+            author = git.ident(repo, "AUTHOR")
         change = git.staged_changes(repo, head, message, author)
         reader = _Reader(cat)
 
@@ -121,8 +106,8 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
             if cat.info(base) is None:
                 raise GitError(f"feature {feature.id}: its code baseline {base[:12]} is not in "
                                "this repository (a shallow clone?); fetch full history")
-            stats = git.staged_numstat(repo, base, _pathspecs([feature]))
-            return _feature_lines(stats, feature)
+            stats = git.numstat(repo, base, None, feature_pathspecs([feature]))
+            return feature_lines(stats, feature)
 
         halts: dict[str, list[str]] | None = None
 
@@ -280,10 +265,10 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
                                "this repository (a shallow clone?); fetch the full history")
             base_tree = base_trees[base] = got[0]
         pairs.append((base_tree, change.tree))
-    stats = git.numstat_trees(repo, pairs, _pathspecs(item[1] for item in requests))
+    stats = git.numstat_trees(repo, pairs, feature_pathspecs(item[1] for item in requests))
     out: list[Finding] = []
     for (rule, feat, change, ctx, ident), pair in zip(requests, pairs, strict=True):
-        lines = _feature_lines(stats.get(pair, {}), feat)
+        lines = feature_lines(stats.get(pair, {}), feat)
 
         def known(feature: Feature, _change: ChangeSet, n: int = lines, want: str = feat.id,
                   ) -> int | None:

@@ -15,7 +15,6 @@ agent is looping: ALERT QUALITY, or ALERT META-BLOCK once notes about the featur
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from gatekeeper import fsutil, yamlio
 from gatekeeper.engine import Finding
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
+from gatekeeper.ledger import now
 from gatekeeper.record import dataclass
 
 STATUSES = ("open", "acknowledged", "overridden", "resolved")
@@ -107,10 +107,6 @@ def _parse(path: Path) -> Note | None:
     return Note(path=path, meta=meta) if isinstance(meta, dict) and "id" in meta else None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def _evidence(f: Finding) -> str:
     where = ", ".join(f"{p}:{f.line}" if f.line and i == 0 else p
                       for i, p in enumerate(f.paths[:5]))
@@ -126,7 +122,7 @@ def _meta_for(f: Finding, where: str, note_id: str) -> dict[str, Any]:
         "evidence": _evidence(f), "impact": f.impact or "-",
         "recommended_action": f.remedy or "-", "agent": f.agent, "feature": f.feature,
         "commit": f.commit, "paths": f.paths, "line": f.line, "fingerprint": f.fingerprint,
-        "attempts": 1, "created": _now(), "updated": _now(), "where": where,
+        "attempts": 1, "created": now(), "updated": now(), "where": where,
     }
 
 
@@ -196,7 +192,7 @@ class Inbox:
             if existing.status == "open":
                 meta = existing.meta
                 meta["attempts"] = int(meta.get("attempts", 1)) + 1
-                meta["updated"] = _now()
+                meta["updated"] = now()
                 meta["commit"] = f.commit
                 meta["evidence"] = _evidence(f)
                 break
@@ -217,7 +213,7 @@ class Inbox:
             meta = existing.meta
             meta["blocked_attempts"] = original.meta.get("attempts")
             meta["commit"] = original.meta.get("commit")
-            meta["updated"] = _now()
+            meta["updated"] = now()
         else:
             meta = self._repeat_meta(original, note_id, where)
         fsutil.atomic_write(path, _render(meta).encode("utf-8"))
@@ -252,7 +248,7 @@ class Inbox:
             "agent": agent, "feature": feature, "commit": om.get("commit"),
             "paths": om.get("paths") or [], "line": None, "fingerprint": note_id[2:],
             "repeat_of": original.id, "repeated_rule": rule, "blocked_attempts": attempts,
-            "attempts": 1, "created": _now(), "updated": _now(), "where": where,
+            "attempts": 1, "created": now(), "updated": now(), "where": where,
         }
 
     def update(self, note_id: str, **changes: Any) -> Note:
@@ -260,7 +256,7 @@ class Inbox:
         with fsutil.locked(self._lock):
             note = self.get(note_id)
             note.meta.update(changes)
-            note.meta["updated"] = _now()
+            note.meta["updated"] = now()
             fsutil.atomic_write(note.path, _render(note.meta).encode("utf-8"))
             return note
 

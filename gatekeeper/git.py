@@ -178,6 +178,13 @@ def parse_tree(data: bytes) -> Iterator[tuple[str, str, str]]:
         i = nul + 1 + oid_len
 
 
+def ident(repo: Repo, who: str) -> tuple[str, str]:
+    """(name, email) git would record as ``who`` ("AUTHOR" or "COMMITTER"); empty if unset."""
+    out = run(["var", f"GIT_{who}_IDENT"], repo.cwd, check=False).decode("utf-8", "replace")
+    name, sep, rest = out.partition("<")
+    return name.strip(), (rest.split(">", 1)[0].strip() if sep else "")
+
+
 def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str, str]) -> ChangeSet:
     """The index against HEAD (or the empty tree in a repository with no commits)."""
     base = head or EMPTY_TREE
@@ -245,23 +252,29 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
             continue
         end = out.find(b"\0", pos)
         end = n if end == -1 else end
-        added, deleted, path = out[pos:end].split(b"\t", 2)
         if current is not None:
-            current[path.decode("utf-8", "surrogateescape")] = (
-                (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))
+            path, lines = _numstat_entry(out[pos:end])
+            current[path] = lines
         pos = end + 1
     return result
 
 
-def staged_numstat(repo: Repo, base: str, pathspecs: Sequence[str]) -> dict[str, int]:
-    """Lines changed per path between ``base`` and the index."""
-    out = run(["diff", "--cached", "--numstat", "-z", "--no-renames", "--no-ext-diff",
-               "--no-textconv", base, "--", *pathspecs], repo.cwd)
+def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str]) -> dict[str, int]:
+    """Lines changed per path from ``base`` to ``target`` (None: the index). Binary files
+    count as zero lines."""
+    where = ["--cached", base] if target is None else [base, target]
+    out = run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
+               *where, "--", *pathspecs], repo.cwd)
     stats: dict[str, int] = {}
     for token in out.split(b"\0"):
-        if not token.strip():
-            continue
-        added, deleted, path = token.strip(b"\n").split(b"\t", 2)
-        stats[path.decode("utf-8", "surrogateescape")] = (
-            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))
+        if token.strip():
+            path, lines = _numstat_entry(token.strip(b"\n"))
+            stats[path] = lines
     return stats
+
+
+def _numstat_entry(token: bytes) -> tuple[str, int]:
+    """``added<TAB>deleted<TAB>path`` -> (path, added + deleted); "-" (binary) counts 0."""
+    added, deleted, path = token.split(b"\t", 2)
+    return (path.decode("utf-8", "surrogateescape"),
+            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))

@@ -34,12 +34,8 @@ UNDERSHOOT_RULE = "scope-undershoot"
 
 def who(repo: git.Repo) -> str:
     """The approver recorded with an event: the git committer's email (or name)."""
-    out = git.run(["var", "GIT_COMMITTER_IDENT"], repo.cwd, check=False).decode("utf-8", "replace")
-    if "<" in out and ">" in out:
-        email = out.split("<", 1)[1].split(">", 1)[0].strip()
-        if email:
-            return email
-    return out.split("<")[0].strip() or "unknown"
+    name, email = git.ident(repo, "COMMITTER")
+    return email or name or "unknown"
 
 
 def ledger_file(repo: git.Repo) -> Path:

@@ -19,34 +19,26 @@ from gatekeeper.context import load_worktree
 from gatekeeper.engine import current_date
 from gatekeeper.errors import GitError
 from gatekeeper.escalations import Inbox, Note, inbox_dir
-from gatekeeper.globs import match, match_any, to_pathspecs
+from gatekeeper.globs import match, to_pathspecs
 from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.report import Style
-from gatekeeper.rules.scope import budget
+from gatekeeper.rules.scope import budget, feature_lines, feature_pathspecs
 
 SCHEMA = "pact-gatekeeper/status@1"
 WIDTH = 80
 BAR = 20
 
 
-def scope_lines(repo: git.Repo, baseline: str | None, paths: list[str]) -> int | None:
-    """Lines changed in ``paths`` from ``baseline`` (None: the empty tree) to ``HEAD``.
+def scope_lines(repo: git.Repo, f: Feature) -> int | None:
+    """Lines changed in the feature's paths from its baseline (None: the empty tree) to ``HEAD``.
 
     None when it cannot be computed (no commit yet, a baseline missing from a shallow clone).
     """
-    base = baseline or git.EMPTY_TREE
-    specs = sorted({s for p in paths for s in to_pathspecs(p)})
     try:
-        out = git.run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
-                       base, "HEAD", "--", *specs], repo.cwd)
+        stats = git.numstat(repo, f.baseline or git.EMPTY_TREE, "HEAD", feature_pathspecs([f]))
     except GitError:
         return None
-    total = 0
-    for token in out.split(b"\0"):
-        parts = token.strip(b"\n").split(b"\t", 2)
-        if len(parts) == 3 and match_any(paths, parts[2].decode("utf-8", "surrogateescape")):
-            total += sum(0 if x == b"-" else int(x) for x in parts[:2])
-    return total
+    return feature_lines(stats, f)
 
 
 def feature_scope(repo: git.Repo, f: Feature, tolerance: float,
@@ -54,7 +46,7 @@ def feature_scope(repo: git.Repo, f: Feature, tolerance: float,
     """A feature's budget from its baseline to HEAD, or None before it entered CODE."""
     if not (f.in_code or f.phase == "done"):
         return None
-    changed = scope_lines(repo, f.baseline, f.paths)
+    changed = scope_lines(repo, f)
     if changed is None:
         return {"changed": None, "estimate": f.estimate, "percent": None, "limit": None,
                 "state": "unknown", "baseline": f.baseline}

@@ -6,15 +6,27 @@ CODE to the change under check, against its estimate. Over 100% warns; over the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.engine import Hit
+from gatekeeper.globs import match_any, to_pathspecs
 
 if TYPE_CHECKING:
     from gatekeeper.engine import CheckContext
     from gatekeeper.ledger import Feature
     from gatekeeper.policy import Rule
+
+
+def feature_pathspecs(features: Iterable[Feature]) -> list[str]:
+    """Git pathspecs that narrow a diff to these features' globs (a superset)."""
+    return sorted({spec for f in features for pat in f.paths for spec in to_pathspecs(pat)})
+
+
+def feature_lines(stats: Mapping[str, int], feature: Feature) -> int:
+    """Lines changed in the feature's paths, from per-path numstat figures."""
+    return sum(n for p, n in stats.items() if match_any(feature.paths, p))
 
 
 def budget(feature: Feature, changed: int, tolerance: float) -> tuple[int, int]:
