@@ -178,3 +178,18 @@ def index_dirs(pattern: str) -> list[str] | None:
         return [pat[: pat.rfind("/") + 1], pat + "/"]
     head = pat[:cut]
     return [head[: head.rfind("/") + 1]]
+
+
+def check_glob(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable glob, or None when it is.
+
+    Called wherever a glob is written (``feature add``, config and policy loading), so that a
+    bad pattern is refused there, naming it, instead of breaking every later check.
+    """
+    if not isinstance(pattern, str) or not pattern.strip():
+        return "an empty pattern matches nothing"
+    try:
+        _compile(pattern)
+    except re.error as exc:
+        return f"glob {pattern!r} is not valid: {exc}"
+    return None
