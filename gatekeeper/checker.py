@@ -9,7 +9,7 @@ wherever the gatekeeper runs:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gatekeeper import git
@@ -33,6 +33,8 @@ class Options:
     record: bool = True  # write escalation notes
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     ref: str | None = None
+    #: The server's context policy (gatekeeper.hooks): fallback and pinned-roster contexts.
+    adjust: Callable[[Context], Context] | None = None
 
 
 class _Reader:
@@ -83,10 +85,13 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
     return report
 
 
-def _open_halts(repo: git.Repo, ctx: Context) -> dict[str, list[str]]:
+def _open_halts(repo: git.Repo, ctx: Context, judged: list[str] | None = None,
+                ) -> dict[str, list[str]]:
     from gatekeeper.escalations import Inbox, inbox_dir
 
-    return Inbox(inbox_dir(repo, ctx.config.inbox)).open_halts()
+    # A range re-run ignores the HALTs raised about its own commits (same verdict as the
+    # first run, which had not written them yet).
+    return Inbox(inbox_dir(repo, ctx.config.inbox)).open_halts(repo=repo, judged=judged)
 
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
@@ -154,12 +159,12 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         halts_cache: dict[str, dict[str, list[str]]] = {}
 
         def ctx_for(parent: str | None) -> Context:
-            if parent is None:
-                return load_at(repo, cat, None)
-            ctx = after.get(parent)
-            if ctx is None:
-                ctx = after[parent] = load_at(repo, cat, parent)
-            return ctx
+            got = after.get(parent) if parent is not None else None
+            if got is None:
+                got = load_at(repo, cat, parent)
+                if parent is not None:
+                    after[parent] = got
+            return opts.adjust(got) if opts.adjust is not None else got
 
         findings: list[Finding] = []
         # Per commit: the scope requests (feature -> commits) visible from it, so that a
@@ -183,7 +188,9 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
 
             def open_halts(c: Context = ctx) -> dict[str, list[str]]:
                 if c.key not in halts_cache:
-                    halts_cache[c.key] = _open_halts(repo, c)
+                    halts_cache[c.key] = _open_halts(repo, c, [
+                        *include, f"--max-count={limit or -1}", "--not", *exclude,
+                        *exclude_refs])
                 return halts_cache[c.key]
 
             env.open_halts = open_halts

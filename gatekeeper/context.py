@@ -40,6 +40,8 @@ class Context:
     state: LedgerState
     key: str
     has_ledger: bool = False
+    #: True when the commit carries PACT set-up (.pact/ ledger, config or policies).
+    has_pact: bool = False
 
 
 def touches_context(paths: list[str]) -> bool:
@@ -99,7 +101,9 @@ def _build(texts: dict[str, str | None], policies: list[tuple[str, str]], key: s
             raise ConfigError(exc.where, f"{exc.what} ({suffix})") from None
         raise
     return Context(config=config, rules=rules, state=state, key=key,
-                   has_ledger=texts[LEDGER_PATH] is not None)
+                   has_ledger=texts[LEDGER_PATH] is not None,
+                   has_pact=texts[LEDGER_PATH] is not None or texts[CONFIG_PATH] is not None
+                   or bool(policies))
 
 
 def load_at(repo: Repo, cat: CatFile, rev: str | None) -> Context:
@@ -159,3 +163,124 @@ def load_worktree(repo: Repo) -> Context:
     ctx = _build(texts, policies, key, "")
     _cache_put(repo, ctx)
     return ctx
+
+
+# ------------------------------------------------------------------ server-side contexts
+
+
+def list_branches(repo: Repo) -> dict[str, str]:
+    """Every branch ref and its commit (one ``for-each-ref``)."""
+    from gatekeeper import git
+
+    out = git.run(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"],
+                  repo.cwd, check=False).decode("utf-8", "surrogateescape")
+    branches: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, ref = line.partition(" ")
+        if ref:
+            branches[ref] = sha
+    return branches
+
+
+def head_ref(repo: Repo) -> str:
+    """The branch ``HEAD`` names (``refs/heads/...``), existing or not; "" when detached."""
+    try:  # a bare repository's HEAD is a file: no process needed
+        text = (repo.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        return text[5:].strip() if text.startswith("ref: ") else ""
+    except OSError:
+        from gatekeeper import git
+
+        return git.run(["symbolic-ref", "-q", "HEAD"], repo.cwd, check=False).decode(
+            "utf-8", "surrogateescape").strip()
+
+
+def default_branch(repo: Repo, cat: CatFile, branches: dict[str, str] | None = None,
+                   ) -> tuple[str, str] | None:
+    """(ref, commit) of the repository's default branch, or None when it has no branch.
+
+    The branch ``HEAD`` names, when it exists; else ``main``, then ``master``; else the
+    first branch carrying ``.pact/``; else the first branch. ``git init --bare`` leaves
+    ``HEAD`` naming ``master`` even when the team only ever pushes ``main``: a dangling
+    ``HEAD`` must not switch the server's settings (protected refs, resolutions) off.
+    """
+    branches = list_branches(repo) if branches is None else branches
+    if not branches:
+        return None
+    for ref in (head_ref(repo), "refs/heads/main", "refs/heads/master"):
+        if ref in branches:
+            return ref, branches[ref]
+    for ref, sha in sorted(branches.items()):
+        if carries_pact(cat, sha):
+            return ref, sha
+    ref = sorted(branches)[0]
+    return ref, branches[ref]
+
+
+def head_is_dangling(repo: Repo) -> str | None:
+    """The branch a repository's ``HEAD`` names when that branch does not exist while
+    others do (for ``install --server`` to warn about), else None."""
+    branches = list_branches(repo)
+    head = head_ref(repo)
+    return head if head and branches and head not in branches else None
+
+
+def carries_pact(cat: CatFile, rev: str) -> bool:
+    """True when ``rev``'s tree has a ``.pact`` directory."""
+    got = cat.info(f"{rev}:.pact")
+    return got is not None and got[1] == "tree"
+
+
+def branches_with_pact(cat: CatFile, branches: dict[str, str]) -> list[str]:
+    """The branch refs whose tips carry ``.pact/`` (empty: PACT not adopted yet)."""
+    return [ref for ref, sha in sorted(branches.items()) if carries_pact(cat, sha)]
+
+
+def pinned_roster(repo: Repo, value: str | None = None,
+                  ) -> tuple[str, dict[str, list[str]]] | None:
+    """The roster an admin pinned on the server (``git config gatekeeper.roster FILE``), as
+    (file, roster), or None. ``FILE`` is TOML: a ``[roster]`` table (or role keys at the
+    top level) mapping roles to git emails and server usernames; a relative path is
+    relative to the git directory. A pinned roster wins over every committed one.
+    ``value``: the setting when the caller has read git config already."""
+    if value is None:
+        from gatekeeper import git
+
+        value = git.run(["config", "--get", "gatekeeper.roster"], repo.cwd,
+                        check=False).decode("utf-8", "surrogateescape")
+    value = value.strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = repo.git_dir / path
+    where = f"git config gatekeeper.roster ({path})"
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, f"cannot read the pinned roster: {exc}") from None
+    from gatekeeper.config import ROLES, _tomllib, normalize_role
+
+    tomllib = _tomllib()
+    try:
+        data = tomllib.loads(raw)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ConfigError(where, f"not valid TOML: {exc}") from None
+    table = data.get("roster", data)
+    roster: dict[str, list[str]] = {}
+    if not isinstance(table, dict):
+        raise ConfigError(where, "[roster] must be a table of role = [names]")
+    for role, ids in table.items():
+        norm = normalize_role(str(role))
+        if norm not in ROLES:
+            raise ConfigError(where, f"unknown role {role!r}; PACT's roles are {', '.join(ROLES)}")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ConfigError(where, f"roster.{role} must be a list of names")
+        roster[norm] = [str(i) for i in ids]
+    return str(path), roster
+
+
+def with_roster(ctx: Context, roster: dict[str, list[str]]) -> Context:
+    """``ctx`` with its roster replaced (the admin's pinned roster)."""
+    from gatekeeper.record import replace
+
+    return replace(ctx, config=replace(ctx.config, roster=roster))

@@ -23,7 +23,7 @@ from typing import Any
 
 from gatekeeper import fsutil, yamlio
 from gatekeeper.engine import Finding
-from gatekeeper.errors import GatekeeperError
+from gatekeeper.errors import ConfigError, GatekeeperError
 from gatekeeper.git import Repo
 from gatekeeper.ledger import now
 from gatekeeper.record import dataclass
@@ -41,12 +41,50 @@ def repeat_id(note_id: str) -> str:
 
 
 def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
-    """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default."""
-    override = os.environ.get("GATEKEEPER_INBOX") or configured
-    if override:
-        p = Path(override).expanduser()
+    """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default.
+
+    The committed ``[escalations] inbox`` must stay inside the git directory: a pushed
+    config must not make a server write notes anywhere else (exit 2 when it tries).
+    ``GATEKEEPER_INBOX`` is the operator's own choice and may point anywhere.
+    """
+    env = os.environ.get("GATEKEEPER_INBOX")
+    if env:
+        p = Path(env).expanduser()
         return p if p.is_absolute() else repo.common_dir / p
+    if configured:
+        p = Path(configured).expanduser()
+        p = p if p.is_absolute() else repo.common_dir / p
+        root = os.path.realpath(repo.common_dir)
+        real = os.path.realpath(p)
+        if os.path.commonpath([root, real]) != root:
+            raise ConfigError(".pact/config.toml", f"[escalations] inbox = {configured!r} "
+                              f"leaves the git directory ({repo.common_dir}); use a path "
+                              "relative to it, such as \"pact/escalations\"")
+        return p
     return repo.common_dir / "pact" / "escalations"
+
+
+def clean_text(text: str) -> str:
+    """``text`` safe to write as UTF-8: bytes git handed over undecoded (a non-UTF-8 file
+    name, kept as surrogates) become ``\\xNN`` escapes instead of crashing the writer."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -116,7 +154,8 @@ def _evidence(f: Finding) -> str:
 
 
 def _meta_for(f: Finding, where: str, note_id: str) -> dict[str, Any]:
-    return {
+    extra = {"commits": f.__dict__["commits"]} if "commits" in f.__dict__ else {}
+    return extra | {
         "id": note_id, "rule": f.rule, "level": f.level, "category": f.category,
         "status": "open", "issue": f"{f.title}: {f.message.split('. ')[0].rstrip('.')}"[:300],
         "evidence": _evidence(f), "impact": f.impact or "-",
@@ -195,8 +234,11 @@ class Inbox:
                 meta["updated"] = now()
                 meta["commit"] = f.commit
                 meta["evidence"] = _evidence(f)
+                if "commits" in f.__dict__:
+                    meta["commits"] = f.__dict__["commits"]
                 break
             n += 1  # a resolved note stays closed; the same violation again opens a new one
+        meta = _clean(meta)
         fsutil.atomic_write(path, _render(meta).encode("utf-8"))
         return Note(path=path, meta=meta)
 
@@ -260,10 +302,81 @@ class Inbox:
             fsutil.atomic_write(note.path, _render(note.meta).encode("utf-8"))
             return note
 
-    def open_halts(self) -> dict[str, list[str]]:
-        """Open HALT notes per feature."""
+    def open_halts(self, *, repo: Repo | None = None,
+                   judged: list[str] | None = None,
+                   ) -> dict[str, list[str]]:
+        """Open HALT notes per feature, those that freeze work.
+
+        Left out: a server's notes about pushes it rejected (those commits never landed,
+        so they freeze nothing for anyone else: ``landed`` is set when a push is
+        accepted), and the notes about commits of the range being judged (``judged``:
+        its ``rev-list`` arguments), so a re-run of a range gives the verdicts of its
+        first run.
+        """
+        halts = [n for n in self.notes()
+                 if n.status == "open" and n.meta.get("level") == "HALT"
+                 and n.meta.get("feature")
+                 and not (n.meta.get("where") == "server" and not n.meta.get("landed"))]
+        if halts and repo is not None and judged is not None:
+            inside = _range_prefixes(repo, judged)
+            halts = [n for n in halts if not (_note_commits(n) & inside)]
         out: dict[str, list[str]] = {}
-        for n in self.notes():
-            if n.status == "open" and n.meta.get("level") == "HALT" and n.meta.get("feature"):
-                out.setdefault(str(n.meta["feature"]), []).append(n.id)
+        for n in halts:
+            out.setdefault(str(n.meta["feature"]), []).append(n.id)
         return out
+
+
+#: How many commits and paths a grouped note lists before "and N more".
+GROUP_SHOWN = 10
+
+
+def group_findings(findings: list[Finding]) -> tuple[list[Finding], list[list[Finding]]]:
+    """One finding per (rule, feature, agent) of a push, standing for its members: the
+    note lists their commits and paths (bounded, with "and N more"). A group of one is
+    the finding itself, so its note id is the one a client would write."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.rule, f.feature or "", f.agent or ""), []).append(f)
+    merged: list[Finding] = []
+    members: list[list[Finding]] = []
+    from gatekeeper.engine import fingerprint
+    from gatekeeper.record import replace
+
+    for (rule, feature, agent), found in groups.items():
+        members.append(found)
+        if len(found) == 1:
+            merged.append(found[0])
+            continue
+        commits = list(dict.fromkeys(f.commit for f in found))
+        paths = list(dict.fromkeys(p for f in found for p in f.paths))
+        shown = ", ".join(commits[:GROUP_SHOWN]) + (
+            f" and {len(commits) - GROUP_SHOWN} more" if len(commits) > GROUP_SHOWN else "")
+        first = found[0]
+        group = replace(
+            first, level="HALT" if any(f.level == "HALT" for f in found) else first.level,
+            action="block" if any(f.action == "block" for f in found) else first.action,
+            message=(f"{len(found)} findings in {len(commits)} commit(s) ({shown}); "
+                     f"the first: {first.message}"),
+            paths=paths[:GROUP_SHOWN * 5], line=None,
+            fingerprint=fingerprint(rule, feature or None, agent or None,
+                                    "group:" + "\0".join(sorted(f.fingerprint for f in found))))
+        group.__dict__["commits"] = commits[:GROUP_SHOWN * 5]
+        merged.append(group)
+    return merged, members
+
+
+def _note_commits(note: Note) -> set[str]:
+    """The abbreviated commit ids a note is about."""
+    found = {str(c)[:12] for c in note.meta.get("commits") or []}
+    if note.meta.get("commit"):
+        found.add(str(note.meta["commit"])[:12])
+    return found
+
+
+def _range_prefixes(repo: Repo, rev_list_args: list[str]) -> set[str]:
+    """The abbreviated ids of the commits a range names (one ``rev-list``)."""
+    from gatekeeper import git
+
+    out = git.run(["rev-list", *rev_list_args], repo.cwd, check=False).decode("ascii",
+                                                                              "replace")
+    return {line[:12] for line in out.split()}

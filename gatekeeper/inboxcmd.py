@@ -20,16 +20,17 @@ from gatekeeper.report import dump_json
 
 
 def _context(repo: git.Repo) -> tuple[str | None, LedgerState]:
-    """The configured inbox and the ledger: the working tree's, else HEAD's (bare)."""
-    from gatekeeper.context import load_at, load_worktree
+    """The configured inbox and the ledger: the working tree's, else (a bare server
+    repository) the default branch's, found even when ``HEAD`` names a missing branch."""
+    from gatekeeper.context import default_branch, load_at, load_worktree
 
     try:
         if repo.top is not None:
             ctx = load_worktree(repo)
         else:
             with git.CatFile(repo) as cat:
-                head = cat.info("HEAD")
-                ctx = load_at(repo, cat, head[0] if head else None)
+                found = default_branch(repo, cat)
+                ctx = load_at(repo, cat, found[1] if found else None)
     except GatekeeperError:
         return None, LedgerState()  # a broken config must not hide the inbox
     return ctx.config.inbox, ctx.state
@@ -109,6 +110,13 @@ def run(repo: git.Repo, args: argparse.Namespace) -> int:
                  else "recorded in the note")
         if fmt == "json":
             sys.stdout.write(dump_json(_as_json(note, note.status, None)))
+        elif note.meta.get("elsewhere"):
+            sys.stdout.write(
+                f"{note.id}: {note.status} in the ledger (this clone's inbox has no such "
+                "note: it was raised by the server or another clone). Commit the ledger on "
+                "its own and push it, so the server learns of it:\n"
+                f"  git commit -m 'resolve {note.id}' --trailer 'PACT-Agent: orchestrator' "
+                "-- .pact/ledger.yaml\n")
         elif (note.meta.get("resolution") or {}).get("source") == "ledger":
             res = note.meta["resolution"]
             sys.stdout.write(f"{note.id}: already {note.status} in the ledger by "

@@ -64,7 +64,7 @@ def test_halt_blocks_freezes_the_feature_until_resolved_in_the_ledger(tmp_path: 
     ]:
         res = cli(repo.path, "escalations", "resolve", note_id, *args)
         assert res.code == 2 and message in res.err, res.err
-    res = cli(repo.path, "escalations", "resolve", "E-000000000000", "--outcome", "resolved",
+    res = cli(repo.path, "escalations", "resolve", "E-0000", "--outcome", "resolved",
               "--note", "nothing to see here at all")
     assert res.code == 2 and "no escalation" in res.err
     assert (repo.path / ".pact/ledger.yaml").read_bytes() == ledger_before

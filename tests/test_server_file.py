@@ -268,7 +268,9 @@ def _set_server_config(repo: GitRepo, old: str, new: str) -> None:
 
 
 def test_deadline_and_fail_open_from_the_repository_config(tmp_path: Path) -> None:
-    """``[server] deadline / fail_open`` in .pact/config.toml, as committed at HEAD."""
+    """``[server] deadline`` in .pact/config.toml, as committed on the default branch, is
+    honoured; ``[server] fail_open`` there is ignored with a notice (issue 9 part 6: only
+    the admin's git config makes the server fail open)."""
     repo = team_repo(tmp_path / "team")
     _set_server_config(repo, "deadline = 4.5", "deadline = 0.001")
     bare = make_server(repo, tmp_path / "srv.git")
@@ -280,6 +282,12 @@ def test_deadline_and_fail_open_from_the_repository_config(tmp_path: Path) -> No
     _set_server_config(repo, "fail_open = false", "fail_open = true")
     git(bare, "fetch", "-q", str(repo.path), "+main:main")  # the admin updates the server
     repo.commit("good", agent="backend-coder", files={"src/auth/a.py": code(5)})
+    proc = push(repo, "origin", "HEAD:main")
+    assert proc.returncode == 1 and "timed out" in proc.stderr
+    assert "ignoring [server] fail_open" in proc.stderr
+    assert "gatekeeper.deadline" in proc.stderr  # the timeout names the setting
+    assert ref_of(bare, "refs/heads/main") != repo.head()
+    git(bare, "config", "gatekeeper.failOpen", "true")
     proc = push(repo, "origin", "HEAD:main")
     assert proc.returncode == 0 and "fail open" in proc.stderr
     assert ref_of(bare, "refs/heads/main") == repo.head()

@@ -1,7 +1,12 @@
 # gatekeeper/rules/freeze.py: check kind halt_freeze: no commits to a feature while a HALT on it is open.
 """PACT: a HALT stops all work until the human acknowledges it. While a HALT escalation
 about a feature is open (and no ledger ``resolve`` event closed it), further changes to
-that feature's paths are blocked, pointing at the open note."""
+that feature's paths are blocked, pointing at the open note.
+
+The way out is never frozen: the orchestrator's commit that changes only ``.pact/`` (the
+ledger ``resolve`` event that closes the HALT, a re-plan) passes even when a feature's
+globs cover ``.pact/``. On the server, the orchestrator claim is checked against the
+pusher by ``agent-identity``."""
 
 from __future__ import annotations
 
@@ -18,6 +23,11 @@ if TYPE_CHECKING:
 def halt_freeze(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """One hit per touched feature with an open HALT."""
     if not cc.config.halt_freeze or cc.env.open_halts is None:
+        return []
+    if cc.agent == "orchestrator" and cc.change.files and all(
+            cc.classes.get(f.path) == "pact"
+            and (f.old_path is None or cc.config.path_class(f.old_path) == "pact")
+            for f in cc.change.files):
         return []
     halts = cc.env.open_halts()
     if not halts:

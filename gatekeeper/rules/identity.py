@@ -58,10 +58,17 @@ def agent_identity(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
 
 
 def protected_ref(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
-    """Pushes to protected refs by pushers not allowed to update them (server only)."""
+    """Pushes to protected refs by pushers not allowed to update them (server only).
+
+    ``refs/replace/*`` is protected by default (nobody may update it unless listed): a
+    replace ref changes what every clone sees for another object id. The hook skips this
+    when an admin allows it (``git config gatekeeper.allowReplaceRefs true``).
+    """
     if cc.env.where != "server" or cc.env.ref is None:
         return []
     allowed = cc.config.server.protected_refs.get(cc.env.ref)
+    if allowed is None and cc.env.ref.startswith("refs/replace/"):
+        allowed = []
     if allowed is None:
         return []
     pusher = cc.identity.pusher
