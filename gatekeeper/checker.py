@@ -14,7 +14,13 @@ from typing import Any
 
 from gatekeeper import git
 from gatekeeper.changes import MAX_LINE_CHARS, MAX_LINES_PER_FILE, ChangeSet
-from gatekeeper.context import Context, load_at, touches_context
+from gatekeeper.context import (
+    Context,
+    baseline_lost,
+    load_at,
+    recover_baseline,
+    touches_context,
+)
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
@@ -108,9 +114,11 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
 
         def scope_lines(feature: Feature, _change: ChangeSet) -> int | None:
             base = feature.baseline or git.EMPTY_TREE
-            if cat.info(base) is None:
-                raise GitError(f"feature {feature.id}: its code baseline {base[:12]} is not in "
-                               "this repository (a shallow clone?); fetch full history")
+            if cat.info(base) is None:  # rewritten by a rebase or amend: see context.py
+                base = recover_baseline(repo, base) or ""
+                if not base:
+                    raise GitError(baseline_lost(feature.id, feature.baseline or "",
+                                                 repo.shallow))
             stats = git.numstat(repo, base, None, feature_pathspecs([feature]))
             return feature_lines(stats, feature)
 
@@ -267,9 +275,11 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
             base_tree = base_trees[base]
         else:
             got = cat.info(f"{base}^{{tree}}")
+            if got is None:  # rewritten by a rebase or amend: see context.py
+                found = recover_baseline(repo, base)
+                got = cat.info(f"{found}^{{tree}}") if found else None
             if got is None:
-                raise GitError(f"feature {feat.id}: its code baseline {base[:12]} is not in "
-                               "this repository (a shallow clone?); fetch the full history")
+                raise GitError(baseline_lost(feat.id, base, repo.shallow))
             base_tree = base_trees[base] = got[0]
         pairs.append((base_tree, change.tree))
     stats = git.numstat_trees(repo, pairs, feature_pathspecs(item[1] for item in requests))

@@ -284,3 +284,34 @@ def with_roster(ctx: Context, roster: dict[str, list[str]]) -> Context:
     from gatekeeper.record import replace
 
     return replace(ctx, config=replace(ctx.config, roster=roster))
+
+
+# ------------------------------------------------------------------ lost baselines
+
+
+def recover_baseline(repo: Repo, lost: str) -> str | None:
+    """A stand-in for a feature's code baseline that a rebase or an amend rewrote away: the
+    parent of the first commit whose ledger mentions it (the orchestrator's commit that
+    recorded the feature entering CODE, which the rebase carried along). None when no
+    such commit exists (a shallow clone, or history really gone)."""
+    from gatekeeper import git
+
+    out = git.run(["log", "--all", "--reverse", "--format=%H %P", f"-S{lost}", "--",
+                   LEDGER_PATH], repo.cwd, check=False).decode("ascii", "replace")
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            return parts[1]
+    return None
+
+
+def baseline_lost(feature: str, lost: str, shallow: bool) -> str:
+    """The message for a code baseline that is gone, naming the fix."""
+    if shallow:
+        return (f"feature {feature}: its code baseline {lost[:12]} is not in this shallow "
+                "clone; fetch the full history (git fetch --unshallow; GitHub Actions: "
+                "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)")
+    return (f"feature {feature}: its code baseline {lost[:12]} is not in this repository, "
+            "and no commit's ledger records it (a rebase or amend rewrote both). Restore it: "
+            f"git fetch origin {lost} (or find it with git reflog), then git branch "
+            f"pact-baseline-{feature} {lost}")
