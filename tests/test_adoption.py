@@ -168,7 +168,7 @@ def test_orphan_branch_with_its_own_roster_is_judged_by_the_default_branch(
 
 def test_commit_on_a_pre_adoption_parent_is_judged_by_the_default_branch(
         tmp_path: Path) -> None:
-    repo, bare, pre = _adopted(tmp_path)
+    repo, _bare, pre = _adopted(tmp_path)
     repo.git("checkout", "-q", "-b", "old", pre)
     repo.commit("sneak a migration", agent="backend-coder",
                 files={"migrations/0001_x.sql": "ALTER TABLE u ADD x int;\n"})
