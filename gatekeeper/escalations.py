@@ -23,7 +23,7 @@ from typing import Any
 
 from gatekeeper import fsutil, yamlio
 from gatekeeper.engine import Finding
-from gatekeeper.errors import ConfigError, GatekeeperError
+from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
 from gatekeeper.ledger import now
 from gatekeeper.record import dataclass
@@ -40,13 +40,19 @@ def repeat_id(note_id: str) -> str:
     return "E-" + hashlib.sha256(f"repeat\0{note_id}".encode()).hexdigest()[:12]
 
 
+_WARNED: set[str] = set()
+
+
 def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
     """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default.
 
     The committed ``[escalations] inbox`` must stay inside the git directory: a pushed
-    config must not make a server write notes anywhere else (exit 2 when it tries).
-    ``GATEKEEPER_INBOX`` is the operator's own choice and may point anywhere.
+    config must never make a server (or a clone) write notes anywhere else. One that
+    leaves it is ignored, with a warning, and the default inbox is used: notes are never
+    lost, and no check stops over it. ``GATEKEEPER_INBOX`` is the operator's own choice
+    and may point anywhere.
     """
+    default = repo.common_dir / "pact" / "escalations"
     env = os.environ.get("GATEKEEPER_INBOX")
     if env:
         p = Path(env).expanduser()
@@ -55,13 +61,16 @@ def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
         p = Path(configured).expanduser()
         p = p if p.is_absolute() else repo.common_dir / p
         root = os.path.realpath(repo.common_dir)
-        real = os.path.realpath(p)
-        if os.path.commonpath([root, real]) != root:
-            raise ConfigError(".pact/config.toml", f"[escalations] inbox = {configured!r} "
-                              f"leaves the git directory ({repo.common_dir}); use a path "
-                              "relative to it, such as \"pact/escalations\"")
-        return p
-    return repo.common_dir / "pact" / "escalations"
+        if os.path.commonpath([root, os.path.realpath(p)]) == root:
+            return p
+        if configured not in _WARNED:
+            _WARNED.add(configured)
+            import sys
+
+            sys.stderr.write(f"pact-gatekeeper: warning: ignoring [escalations] inbox = "
+                             f"{configured!r} in .pact/config.toml: it leaves the git "
+                             f"directory; notes go to {default}\n")
+    return default
 
 
 def clean_text(text: str) -> str:

@@ -588,12 +588,7 @@ def record_push(repo: git.Repo, report: Report, ctx: Context) -> None:
         return
     from gatekeeper.escalations import Inbox, group_findings, inbox_dir
 
-    try:
-        root = inbox_dir(repo, ctx.config.inbox)
-    except ConfigError as exc:
-        report.notices.append(f"warning: {exc}; notes go to the default inbox")
-        root = inbox_dir(repo, None)
-    inbox = Inbox(root)
+    inbox = Inbox(inbox_dir(repo, ctx.config.inbox))
     merged, members = group_findings(todo)
     try:
         notes = inbox.record(merged, "server", repeat_threshold=ctx.config.repeat_threshold)
@@ -613,10 +608,7 @@ def _mark_landed(repo: git.Repo, view: ServerView, report: Report) -> None:
         return
     from gatekeeper.escalations import Inbox, inbox_dir
 
-    try:
-        inbox = Inbox(inbox_dir(repo, view.base.config.inbox))
-    except ConfigError:
-        inbox = Inbox(inbox_dir(repo, None))
+    inbox = Inbox(inbox_dir(repo, view.base.config.inbox))
     for note_id, _path in report.escalations:
         with contextlib.suppress(GatekeeperError, OSError):
             inbox.update(note_id, landed=True)
