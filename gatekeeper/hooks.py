@@ -30,7 +30,7 @@ from gatekeeper.context import (
 )
 from gatekeeper.engine import Environment, Finding, evaluate, fingerprint
 from gatekeeper.errors import ConfigError, Exit, GatekeeperError, GitError
-from gatekeeper.identity import pusher_from_env, resolve
+from gatekeeper.identity import Identity, pusher_from_env, resolve
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report, render_text
 
@@ -237,6 +237,11 @@ def _prefix() -> str:
 HOOK_CONFIG = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "lefthook.yml",
                "lefthook.yaml", ".lefthook.yml")
 HOOK_CONFIG_DIRS = (".pact/", ".githooks/", ".husky/")
+
+
+#: The workflow rules of pact-core; the adopting commit has no parent state for them.
+WORKFLOW_RULES = frozenset({"phase-gate", "domain-boundary", "scope-budget", "ledger-integrity",
+                            "unplanned-work", "agent-identity", "halt-freeze", "protected-ref"})
 
 
 def _hook_config(path: str) -> bool:
@@ -533,6 +538,14 @@ def _judge_adoption(repo: git.Repo, cat: git.CatFile, sha: str, parent: str | No
             "push again.", [exc.where.split(":")[0]], f"adopt-broken:{sha}", impact))
         return findings
     pusher, _var = pusher_from_env()
+    # Nothing rides along unjudged: the content rules (secrets, .env files...) judge the
+    # adopting commit by the set-up it introduces; the workflow rules have no parent
+    # state to judge it by.
+    content = {r.id for r in own.rules} - WORKFLOW_RULES
+    for change in git.log_changes(repo, [sha], [parent] if parent else [], limit=1):
+        ident = Identity(agent="orchestrator", source="adoption", pusher=pusher)
+        findings.extend(f for f in evaluate(change, own, ident, Environment(where="server"),
+                                            only=content) if f.action == "block")
     orchestrators = own.config.roster.get("orchestrator", [])
     where = (f"the roster pinned by the admin ({view.pinned[0]})" if view.pinned
              else "the roster this commit introduces ([roster] in .pact/config.toml)")

@@ -240,3 +240,14 @@ def test_http_adoption_of_a_fresh_repository(forge: tuple[HttpGitServer, Path],
     proc = git(repo.path, "push", server.url_for("fresh", "alice"), "main", check=False)
     assert proc.returncode == 0, proc.stderr
     assert ref_of(bare, "refs/heads/main") == repo.head()
+
+
+def test_adopting_commit_is_scanned_for_secrets(tmp_path: Path) -> None:
+    bare = hooked_bare(tmp_path / "srv.git")
+    repo = project(tmp_path / "w")
+    repo.git("remote", "add", "origin", str(bare))
+    key = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+    adopt(repo, extra={".pre-commit-config.yaml": f"# hooks\n# aws_key = \"{key}\"\n"})
+    proc = push(repo, "origin", "main", user="alice")
+    assert proc.returncode == 1 and "hardcoded-secret" in proc.stderr
+    assert ref_of(bare, "refs/heads/main") is None
