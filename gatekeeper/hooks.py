@@ -36,11 +36,17 @@ from gatekeeper.report import Report, render_text
 
 
 def _emit(report: Report, stream: IO[str], prefix: str = "") -> None:
-    text = render_text(report, stream, prefix=prefix)
-    # A non-UTF-8 file name arrives as surrogates: print it escaped, never crash on it.
-    from gatekeeper.escalations import clean_text
+    _write(stream, render_text(report, stream, prefix=prefix))
 
-    stream.write(clean_text(text))
+
+def _write(stream: IO[str], text: str) -> None:
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        # A non-UTF-8 file name arrives as surrogates: print it escaped, never crash on it.
+        from gatekeeper.escalations import clean_text
+
+        stream.write(clean_text(text))
     stream.flush()
 
 
@@ -338,10 +344,7 @@ SUMMARY_LINES = 50
 def _verdict(report: Report, stream: IO[str], prefix: str) -> int:
     if report.findings or report.blocked or report.notices:
         if len(report.findings) * 5 + len(report.notices) + 2 > SUMMARY_LINES:
-            from gatekeeper.escalations import clean_text
-
-            stream.write(clean_text(summary_text(report, prefix)))
-            stream.flush()
+            _write(stream, summary_text(report, prefix))
         else:
             _emit(report, stream, prefix)
     return Exit.BLOCKED if report.blocked else Exit.OK
