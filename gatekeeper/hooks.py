@@ -254,6 +254,11 @@ def _hook_config(path: str) -> bool:
     return path in HOOK_CONFIG or path.startswith(HOOK_CONFIG_DIRS)
 
 
+def adopted_marker(repo: git.Repo) -> Path:
+    """The file that records, in the bare repository, that PACT was adopted there."""
+    return repo.common_dir / "pact" / "adopted"
+
+
 class ServerView:
     """What the server judges by, read once per push.
 
@@ -272,7 +277,13 @@ class ServerView:
         branches = list_branches(repo)
         self.default = default_branch(repo, cat, branches)
         with_pact = branches_with_pact(cat, branches)
-        self.adopted = bool(with_pact)
+        # Once adopted, always adopted: deleting every branch that carries .pact/ must not
+        # put the server back into the accept-everything bootstrap (an admin removes the
+        # marker to start over).
+        self.adopted = bool(with_pact) or adopted_marker(repo).exists()
+        self.adopting = False  # set when this push carries an adopting commit
+        if with_pact:
+            self.mark_adopted()
         self.pinned = pinned_roster(repo, admin.get("gatekeeper.roster", ""))
         rev = None
         if self.adopted:
@@ -280,6 +291,17 @@ class ServerView:
                 else branches[with_pact[0]]
         self._cache: dict[str, Context] = {}
         self.base = self.adjust(load_at(repo, cat, rev), fallback=False)
+
+    def mark_adopted(self) -> None:
+        """Write the adoption marker (once)."""
+        marker = adopted_marker(self.repo)
+        if marker.exists():
+            return
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text("PACT adopted; remove this file to return the repository to "
+                              "bootstrap (README: Adopting PACT on a server)\n",
+                              encoding="utf-8")
 
     def adjust(self, ctx: Context, fallback: bool = True) -> Context:
         """The context that really judges: the default branch's when ``ctx`` has no
@@ -332,6 +354,8 @@ def pre_receive(repo: git.Repo, lines: list[str], stream: IO[str]) -> int:
                     # verdict about the push, not a failure to decide.
                     report = _integrity_block(repo, view, exc)
             _mark_landed(repo, view, report)
+            if view.adopting and not report.blocked:
+                view.mark_adopted()
             return _verdict(report, stream, prefix)
         except (DeadlineExceeded, GatekeeperError, Exception) as exc:
             return _undecided(exc, settings, stream, prefix)
@@ -485,6 +509,7 @@ def _bootstrap(repo: git.Repo, cat: git.CatFile, include: list[str], view: Serve
     findings: list[Finding] = []
     for sha, parent in adopting:
         findings.extend(_judge_adoption(repo, cat, sha, parent, view))
+    view.adopting = bool(adopting)
     notice = None
     if plain:
         notice = (f"pact-gatekeeper: notice: PACT is not adopted here yet (no branch carries "

@@ -251,3 +251,23 @@ def test_adopting_commit_is_scanned_for_secrets(tmp_path: Path) -> None:
     proc = push(repo, "origin", "main", user="alice")
     assert proc.returncode == 1 and "hardcoded-secret" in proc.stderr
     assert ref_of(bare, "refs/heads/main") is None
+
+
+def test_deleting_every_pact_branch_does_not_reopen_the_bootstrap(tmp_path: Path) -> None:
+    """Once adopted, always adopted: bob deletes main, then pushes his own set-up."""
+    repo, bare, pre = _adopted(tmp_path)
+    assert (bare / "pact" / "adopted").is_file()
+    assert push(repo, "origin", ":main", user="bob").returncode == 0  # main is unprotected
+    repo.git("checkout", "-q", "--orphan", "mine")
+    cfg = (repo.path / ".pact/config.toml").read_text(encoding="utf-8")
+    repo.write({".pact/config.toml": cfg.replace('"orchestrator" = ["alice"]',
+                                                 '"orchestrator" = ["bob"]')})
+    repo.git("add", "-A")
+    repo.commit("my set-up", agent="orchestrator")
+    proc = push(repo, "origin", "mine", user="bob")
+    assert proc.returncode == 1 and "not adopted" not in proc.stderr
+    assert ref_of(bare, "refs/heads/mine") is None
+    # Plain commits are not waved through either.
+    repo.git("checkout", "-q", "-b", "plain", pre)
+    proc = push(repo, "origin", "plain", user="bob")
+    assert proc.returncode == 1 and "not adopted" not in proc.stderr
