@@ -271,3 +271,20 @@ def test_deleting_every_pact_branch_does_not_reopen_the_bootstrap(tmp_path: Path
     repo.git("checkout", "-q", "-b", "plain", pre)
     proc = push(repo, "origin", "plain", user="bob")
     assert proc.returncode == 1 and "not adopted" not in proc.stderr
+
+
+def test_default_branch_and_dangling_head_helpers(tmp_path: Path) -> None:
+    """What the server and ``install --server`` use: HEAD names master, the team pushes main."""
+    from gatekeeper import git as gkgit
+    from gatekeeper.context import default_branch, head_is_dangling
+
+    bare = hooked_bare(tmp_path / "srv.git")
+    repo = project(tmp_path / "w")
+    repo.git("remote", "add", "origin", str(bare))
+    assert push(repo, "origin", "main", user="bob").returncode == 0
+    srv = gkgit.discover(bare)
+    assert head_is_dangling(srv) == "refs/heads/master"
+    with gkgit.CatFile(srv) as cat:
+        assert default_branch(srv, cat) == ("refs/heads/main", repo.head())
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/main")
+    assert head_is_dangling(srv) is None
