@@ -147,12 +147,16 @@ def test_replace_refs_are_refused_by_default(team: tuple[GitRepo, Path], user: s
     assert push(repo, "origin", f"{fake}:refs/replace/{head}", user=user).returncode == 0
 
 
-@pytest.mark.parametrize("kind", ["update", "create", "delete"])
+@pytest.mark.parametrize("kind", ["update", "create", "delete", "head-without-pact"])
 def test_protected_refs_hold_when_bare_head_dangles(team: tuple[GitRepo, Path],
                                                     kind: str) -> None:
     repo, bare = team
     git(bare, "branch", "release", "main")
     git(bare, "symbolic-ref", "HEAD", "refs/heads/master")  # git init --bare's default
+    if kind == "head-without-pact":  # HEAD names a branch from before adoption
+        root = git(bare, "rev-list", "--max-parents=0", "main").stdout.split()[0]
+        git(bare, "branch", "master", root)
+        assert git(bare, "ls-tree", "master", ".pact").stdout == ""
     if kind == "create":
         git(bare, "branch", "-D", "release")
     repo.commit("work", agent="backend-coder", files={"src/auth/a.py": code(4)})
@@ -298,5 +302,16 @@ def test_secret_in_a_resolution_note_never_reaches_the_ledger(tmp_path: Path,
     before = (repo.path / ".pact/ledger.yaml").read_bytes()
     proc = repo.gk("escalations", "resolve", note_id, "--outcome", "acknowledged",
                    "--note", note)
+    assert proc.returncode == 2 and "looks like a secret" in proc.stderr
+    assert (repo.path / ".pact/ledger.yaml").read_bytes() == before
+
+
+def test_secret_in_a_resolution_of_a_server_note_never_reaches_the_ledger(
+        tmp_path: Path) -> None:
+    """The same through the path for ids this clone never saw (raised by the server)."""
+    repo = team_repo(tmp_path / "team")
+    before = (repo.path / ".pact/ledger.yaml").read_bytes()
+    proc = repo.gk("escalations", "resolve", "E-0123456789ab", "--outcome", "resolved",
+                   "--note", "moved the key ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 to vault")
     assert proc.returncode == 2 and "looks like a secret" in proc.stderr
     assert (repo.path / ".pact/ledger.yaml").read_bytes() == before
