@@ -666,10 +666,12 @@ def _integrity_block(repo: git.Repo, view: ServerView, exc: ConfigError) -> Repo
     finding = _block(
         view.base, "ledger-integrity", commit,
         f"the push breaks the PACT set-up: {exc}",
-        "Fix the file named (the gatekeeper CLI writes valid files: gatekeeper phase/approve/"
-        "estimate/waive), amend or add a commit, and push again.",
+        f"Undo the change to {where} (git commit --amend, or git revert {commit}) and push "
+        "again. Only the orchestrator changes .pact/, through the gatekeeper CLI "
+        "(phase, approve, estimate, waive), which writes valid files.",
         [where], f"broken:{commit}:{exc.where}",
         "A ledger, config or policy that does not load would stop the gate for everyone.")
-    report = Report(findings=[finding], where="server", rules=view.base.rules)
+    report = Report(findings=[finding], where="server", rules=view.base.rules,
+                    commits=1 if found else 0)
     record_push(repo, report, view.base)
     return report
