@@ -666,9 +666,11 @@ def _integrity_block(repo: git.Repo, view: ServerView, exc: ConfigError) -> Repo
     finding = _block(
         view.base, "ledger-integrity", commit,
         f"the push breaks the PACT set-up: {exc}",
-        f"Undo the change to {where} (git commit --amend, or git revert {commit}) and push "
-        "again. Only the orchestrator changes .pact/, through the gatekeeper CLI "
-        "(phase, approve, estimate, waive), which writes valid files.",
+        f"Take {commit} out of the push: when it is your last commit, git reset --hard "
+        f"HEAD~1 (or restore {where} and git commit --amend); otherwise git rebase -i "
+        f"{commit}~1 and drop or fix it. Then push again. Only the orchestrator changes "
+        ".pact/, through the gatekeeper CLI (phase, approve, estimate, waive), which writes "
+        "valid files.",
         [where], f"broken:{commit}:{exc.where}",
         "A ledger, config or policy that does not load would stop the gate for everyone.")
     report = Report(findings=[finding], where="server", rules=view.base.rules,

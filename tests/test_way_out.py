@@ -238,3 +238,20 @@ def test_follow_the_fix_protected_ref(tmp_path: Path) -> None:
     proc = push(repo, *argv[2:], user="bob")
     assert proc.returncode == 0, proc.stderr
     assert ref_of(bare, "refs/heads/feature/work") == repo.head()
+
+
+def test_follow_the_fix_broken_setup(tmp_path: Path) -> None:
+    """ledger-integrity for a pushed commit whose ledger does not load, fix followed."""
+    repo = team_repo(tmp_path / "team")
+    bare = make_server(repo, tmp_path / "srv.git")
+    repo.commit("good", agent="backend-coder", files={"src/auth/g.py": code(4)})
+    good = repo.head()
+    repo.commit("break", agent="backend-coder", files={".pact/ledger.yaml": "events: [x\n"})
+    proc = push(repo, "origin", "HEAD:main", user="bob")
+    assert proc.returncode == 1
+    fix = fix_line(proc.stderr, "ledger-integrity")
+    assert "when it is your last commit, git reset --hard HEAD~1" in fix
+    repo.git("reset", "--hard", "HEAD~1")
+    proc = push(repo, "origin", "HEAD:main", user="bob")
+    assert proc.returncode == 0, proc.stderr
+    assert ref_of(bare, "refs/heads/main") == good
