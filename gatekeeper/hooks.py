@@ -1,7 +1,10 @@
 # gatekeeper/hooks.py: git hook adapters: pre-commit, commit-msg, pre-push; pre-receive (server).
 """Each adapter turns a git hook's inputs into one call of :mod:`gatekeeper.checker`, so the
 verdict is the same everywhere. The server-side pre-receive hook is the authoritative
-gate: it fails closed when it cannot decide, within a deadline.
+gate: it fails closed when it cannot decide, within a deadline. It also carries what only a
+server needs: adoption (bootstrap, the adopting commit, the default-branch fallback, the
+admin's pinned roster), protected refs per ref, one note per rule, feature and agent of a
+push, and a bounded summary for big pushes.
 """
 
 from __future__ import annotations
