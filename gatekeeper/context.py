@@ -273,6 +273,8 @@ def pinned_roster(repo: Repo, value: str | None = None,
         norm = normalize_role(str(role))
         if norm not in ROLES:
             raise ConfigError(where, f"unknown role {role!r}; PACT's roles are {', '.join(ROLES)}")
+        if isinstance(ids, dict):  # { emails = [...], users = [...] }, as in config.toml
+            ids = [i for key in ("emails", "users") for i in ids.get(key) or []]
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ConfigError(where, f"roster.{role} must be a list of names")
         roster[norm] = [str(i) for i in ids]

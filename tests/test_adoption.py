@@ -185,7 +185,7 @@ def _pin(bare: Path, text: str) -> None:
 
 def test_pinned_roster_decides_who_adopts(tmp_path: Path) -> None:
     bare = hooked_bare(tmp_path / "srv.git")
-    _pin(bare, '[roster]\norchestrator = ["carol"]\nbackend-coder = ["bob"]\n')
+    _pin(bare, '[roster]\norchestrator = { users = ["carol"] }\nbackend-coder = ["bob"]\n')
     repo = project(tmp_path / "w")
     repo.git("remote", "add", "origin", str(bare))
     adopt(repo)  # its own roster names alice
