@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--staged", action="store_true", help="the index against HEAD (default)")
     mode.add_argument("--commit", metavar="REV")
     mode.add_argument("--range", metavar="A..B")
+    sp.add_argument("--ci", action="store_true",
+                    help="judge the range the CI environment names (GitHub Actions push or "
+                         "pull_request, GitLab CI); --range overrides it on other CI systems")
+    sp.add_argument("--sarif-file", type=Path, metavar="F",
+                    help="also write the report as SARIF 2.1.0 to F (any --format)")
     sp.add_argument("--message-file", type=Path, metavar="F")
     sp.add_argument("--agent", metavar="ROLE")
     sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")

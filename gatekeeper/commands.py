@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
-from gatekeeper.report import dump_json, render_text, to_json, to_sarif
+from gatekeeper.report import dump_json, render_text, to_json
 
 if TYPE_CHECKING:
     import argparse
@@ -109,15 +109,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     repo = _repo()
     import os
 
-    where = "ci" if (args.range or args.commit) and os.environ.get("CI") else "client"
+    ci = bool(getattr(args, "ci", False))
+    if ci and (args.commit or args.staged):
+        raise GatekeeperError("--ci judges a range; it does not go with --staged or --commit")
+    where = "ci" if ci or ((args.range or args.commit) and os.environ.get("CI")) else "client"
     opts = Options(where=where, agent=args.agent, record=not args.no_notes)
-    if args.range:
-        if ".." not in args.range:
-            raise GatekeeperError(f"--range takes A..B, got {args.range!r}")
-        base, _, tip = args.range.partition("..")
-        tip = tip.lstrip(".") or "HEAD"
-        report = check_revisions(repo, [tip], [base] if base else [], opts=opts,
-                                 base_label=args.range)
+    selection = None
+    if ci or args.range:
+        from gatekeeper.adapters import ci as ci_adapter
+
+        selection = (ci_adapter.select(repo, os.environ, args.range) if ci
+                     else ci_adapter.explicit(args.range))
+        if selection.include:
+            report = check_revisions(repo, selection.include, selection.exclude, opts=opts,
+                                     base_label=selection.label, limit=selection.limit)
+        else:
+            from gatekeeper.report import Report
+
+            report = Report(where=where)
+        if ci:
+            report.notices.insert(0, selection.notice)
     elif args.commit:
         report = check_revisions(repo, [args.commit], [], opts=opts, limit=1)
     else:
@@ -128,10 +139,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise GatekeeperError(f"--message-file: {exc.strerror}: {args.message_file}") from None
         report = check_staged(repo, message=message, opts=opts)
+    sarif_file = getattr(args, "sarif_file", None)
+    if args.format == "sarif" or sarif_file:
+        from gatekeeper.sarif import to_sarif
+
+        sarif = dump_json(to_sarif(report, repo, automation_id=selection.automation_id
+                                   if selection is not None and ci else None))
+        if sarif_file:
+            try:
+                sarif_file.write_text(sarif, encoding="utf-8")
+            except OSError as exc:
+                raise GatekeeperError(f"--sarif-file: {exc.strerror}: {sarif_file}") from None
     if args.format == "json":
         _print(dump_json(to_json(report)))
     elif args.format == "sarif":
-        _print(dump_json(to_sarif(report)))
+        _print(sarif)
     else:
         if args.explain:
             from gatekeeper import explain
