@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
     sp.add_argument("--server", metavar="BARE_REPO", type=Path)
 
+    sp = sub.add_parser("schema", help="print a JSON Schema (config, ledger event, policy pack, "
+                        "JSON report, JSON status)")
+    sp.add_argument("name", choices=("config", "ledger", "policy", "report", "status"),
+                    help="which file or output the schema describes")
+
     sp = sub.add_parser("demo", help="walk a throwaway PACT repository through the three gates")
     sp.add_argument("--keep", action="store_true", help="keep the demo repository")
     return p

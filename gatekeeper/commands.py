@@ -212,6 +212,13 @@ def cmd_install(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from gatekeeper import jsonschemas
+
+    sys.stdout.write(jsonschemas.render(args.name))
+    return Exit.OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gatekeeper import demo
 
@@ -222,7 +229,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init, "feature": cmd_feature, "phase": cmd_phase, "approve": cmd_approve,
     "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
     "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
-    "install": cmd_install, "demo": cmd_demo,
+    "install": cmd_install, "demo": cmd_demo, "schema": cmd_schema,
 }
 
 
