@@ -124,7 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     subfmt(sp)
 
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
-    sp.add_argument("--server", metavar="BARE_REPO", type=Path)
+    sp.add_argument("--server", metavar="BARE_REPO", type=Path,
+                    help="the bare repository the team pushes to (gets the pre-receive hook)")
+
+    sp = sub.add_parser("uninstall", help="remove the hooks install wrote (only those)")
+    sp.add_argument("--server", metavar="BARE_REPO", type=Path,
+                    help="remove the pre-receive hook from this bare repository, restoring a "
+                         "hook it had chained")
 
     sp = sub.add_parser("schema", help="print a JSON Schema (config, ledger event, policy pack, "
                         "JSON report, JSON status)")

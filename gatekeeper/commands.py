@@ -15,6 +15,8 @@ from gatekeeper.report import dump_json, render_text, to_json
 if TYPE_CHECKING:
     import argparse
 
+    from gatekeeper import install as install_mod
+
 
 def _repo() -> git.Repo:
     return git.discover()
@@ -202,14 +204,30 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return explain.policy_command(_repo(), args)
 
 
+def _outcome(out: install_mod.Outcome) -> int:
+    if out.lines:
+        _print(out.text())
+    for w in out.warnings:
+        sys.stderr.write(f"gatekeeper: warning: {w}\n")
+    return Exit.OK
+
+
 def cmd_install(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
     if args.server:
-        _print(install.install_server(args.server))
-    else:
-        _print(install.install_client(_repo()))
-    return Exit.OK
+        return _outcome(install.install_server(args.server))
+    return _outcome(install.install_client())
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    """Remove what install wrote: client hooks, ``--server BARE_REPO``'s pre-receive (and,
+    once the Claude Code adapter adds ``--claude``, its settings: dispatch it here)."""
+    from gatekeeper import install
+
+    if getattr(args, "server", None):
+        return _outcome(install.uninstall_server(args.server))
+    return _outcome(install.uninstall_client())
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -229,7 +247,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init, "feature": cmd_feature, "phase": cmd_phase, "approve": cmd_approve,
     "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
     "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
-    "install": cmd_install, "demo": cmd_demo, "schema": cmd_schema,
+    "install": cmd_install, "uninstall": cmd_uninstall, "demo": cmd_demo, "schema": cmd_schema,
 }
 
 
