@@ -286,7 +286,7 @@ def _gitlab_rule(job: dict[str, Any], env: dict[str, str]) -> bool:
                 assert m, f"rule not understood by the test: {part}"
                 ok &= bool(env.get(m.group(1)))
         if ok:
-            return rule.get("when", "on_success") != "never"
+            return bool(rule.get("when", "on_success") != "never")
     return False
 
 
