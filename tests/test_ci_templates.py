@@ -344,3 +344,49 @@ def test_gitlab_template_script_on_a_new_branch_and_a_merge_request(tmp_path: Pa
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_DEFAULT_BRANCH": "main"})
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "GitLab merge request !5" in proc.stdout
+
+
+# ---------------------------------------------------------------- README recipes
+
+
+def _readme_ci_blocks() -> list[dict[str, Any]]:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### CI: judge the whole range")
+    end = text.index("\n### ", start + 10)
+    section = text[start:end]
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+
+
+def test_readme_workflow_sets_permissions_pins_actions_and_keeps_run_clean() -> None:
+    blocks = _readme_ci_blocks()
+    workflows = [b for b in blocks if "jobs" in b]
+    assert workflows, "the README's CI section shows a GitHub workflow"
+    schema = json.loads((SCHEMAS / "github-workflows.json").read_text(encoding="utf-8"))
+    for wf in workflows:
+        wf["on"] = wf.pop(True)  # PyYAML reads the key `on` as YAML 1.1's true; GitHub does not
+        errors = list(jsonschema.Draft7Validator(schema).iter_errors(wf))
+        assert not errors, [e.message for e in errors[:3]]
+        assert wf["permissions"]["contents"] == "read"
+        assert wf["permissions"]["security-events"] == "write"
+        for job in wf["jobs"].values():
+            for step in job["steps"]:
+                if "run" in step:
+                    assert "${{" not in step["run"]
+                if "uses" in step:
+                    ref = step["uses"].split("@", 1)[1]
+                    assert re.fullmatch(r"[0-9a-f]{40}", ref) or ref.startswith("REPLACE_WITH"), ref
+        assert any("fetch-depth" in s.get("with", {}) for s in job["steps"])
+    # The action's inputs are all documented.
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for name in _action()["inputs"]:
+        assert f"| `{name}` |" in text, name
+
+
+def test_readme_gitlab_recipe_includes_the_template() -> None:
+    (gitlab,) = [b for b in _readme_ci_blocks() if "include" in b]
+    schema = json.loads((SCHEMAS / "gitlab-ci.json").read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(gitlab))
+    remote = gitlab["include"][0]["remote"]
+    path = remote.split("/v0.1.0/", 1)[1]
+    assert (REPO_ROOT / path).is_file()
+    assert "PACT_GATEKEEPER_PACKAGE" in gitlab["variables"]
