@@ -363,7 +363,7 @@ def test_readme_workflow_sets_permissions_pins_actions_and_keeps_run_clean() -> 
     assert workflows, "the README's CI section shows a GitHub workflow"
     schema = json.loads((SCHEMAS / "github-workflows.json").read_text(encoding="utf-8"))
     for wf in workflows:
-        wf["on"] = wf.pop(True)  # PyYAML reads the key `on` as YAML 1.1's true; GitHub does not
+        wf["on"] = wf.pop(True)  # type: ignore[call-overload]  # PyYAML reads the key `on` as YAML 1.1's true; GitHub does not
         errors = list(jsonschema.Draft7Validator(schema).iter_errors(wf))
         assert not errors, [e.message for e in errors[:3]]
         assert wf["permissions"]["contents"] == "read"
