@@ -106,7 +106,8 @@ def test_github_created_branch_judges_commits_not_on_the_default_branch(world: W
     assert "not on the default branch 'main'" in report["notices"][0]
 
 
-def test_github_created_default_branch_judges_its_tip(world: World) -> None:
+def test_github_created_default_branch_judges_commits_on_no_other_branch(world: World) -> None:
+    world.push("main:refs/heads/release")  # the history so far, on another branch
     tip = world.dev.commit("ok", agent="backend-coder", files={"src/auth/a.py": "# a\nx = 1\n"})
     world.push("main")
     ci = world.ci_clone("ci", tip)
@@ -114,6 +115,16 @@ def test_github_created_default_branch_judges_its_tip(world: World) -> None:
                                                   "after": tip})
     assert code == 0, err
     assert report["commits"] == 1
+    assert "judging its commits not on any other branch" in report["notices"][0]
+
+
+def test_gitlab_scheduled_pipeline_on_the_default_branch_judges_its_tip(world: World) -> None:
+    tip = world.dev.commit("ok", agent="backend-coder", files={"src/auth/a.py": "# a\nx = 1\n"})
+    world.push("main")
+    ci = world.ci_clone("ci", tip)
+    code, report, err = _gitlab(ci, CI_PIPELINE_SOURCE="schedule", CI_COMMIT_SHA=tip,
+                                CI_COMMIT_BEFORE_SHA=ZERO, CI_COMMIT_BRANCH="main")
+    assert code == 0 and report["commits"] == 1, err
     assert "only its tip commit is judged" in report["notices"][0]
 
 
@@ -252,3 +263,29 @@ def test_other_ci_needs_an_explicit_range(world: World) -> None:
     code, report, err = _run(dev, {**_clean_env(), "CI": "true"}, "--range", f"{base}..HEAD")
     assert code == 1 and report["commits"] == 1, err
     assert report["notices"][0] == f"range: {base}..HEAD (given with --range)"
+
+
+def test_force_push_to_the_default_branch_judges_every_rewritten_commit(world: World) -> None:
+    """Attack: rewrite main with bad commits under a clean tip and force-push. `before` is
+    gone from the clone; judging only the tip would let the bad commits in."""
+    dev = world.dev
+    old = dev.commit("old", agent="backend-coder", files={"src/auth/a.py": "# a\n"})
+    world.push("main")
+    dev.git("reset", "-q", "--hard", "HEAD~1")
+    dev.commit("bad", agent="backend-coder", files=BAD)
+    tip = dev.commit("clean tip", agent="backend-coder", files={"src/auth/ok.py": "# ok\n"})
+    dev.git("checkout", "-q", "-b", "topic", "HEAD~2")  # another branch the clone knows
+    dev.commit("topic", agent="backend-coder", files={"src/auth/t.py": "# t\n"})
+    world.push("topic")
+    world.push("--force", "main")
+    ci = world.ci_clone("ci", tip)
+    assert ci.git("cat-file", "-e", old, check=False).returncode != 0
+    code, report, err = world.github(ci, "push", {"ref": "refs/heads/main", "before": old,
+                                                  "after": tip, "forced": True})
+    assert code == 1, err
+    assert report["commits"] == 2 and "domain-boundary" in {f["rule"] for f in report["findings"]}
+    assert "not on any other branch" in report["notices"][0]
+    # GitLab gives the same force push the same treatment.
+    code, report, err = _gitlab(ci, CI_PIPELINE_SOURCE="push", CI_COMMIT_SHA=tip,
+                                CI_COMMIT_BEFORE_SHA=old, CI_COMMIT_BRANCH="main")
+    assert code == 1 and report["commits"] == 2, err

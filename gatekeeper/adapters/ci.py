@@ -84,14 +84,29 @@ def _default_ref(repo: git.Repo, branch: str, provider: str) -> str:
                    f"commits not on it cannot be found. Fetch it first: {fetch} ({where}).")
 
 
+def _other_branches(repo: git.Repo, default: str) -> list[str]:
+    """The clone's remote-tracking branches other than the default branch (and HEAD)."""
+    out = git.run(["for-each-ref", "--format=%(refname)", "refs/remotes/"], repo.cwd)
+    skip = {f"refs/remotes/origin/{default}", "refs/remotes/origin/HEAD"}
+    return [r for r in out.decode("utf-8", "surrogateescape").split() if r not in skip]
+
+
 def _not_on_default(repo: git.Repo, tip: str, default: str, ref: str, provider: str,
-                    event: str, why: str) -> Selection:
-    """A created branch: judge what the default branch lacks. On the default branch itself
-    (a first push, or a pipeline with no 'before'), only the tip commit is judged."""
+                    event: str, why: str, *, tip_only: bool = False) -> Selection:
+    """No usable 'before': judge what the default branch lacks. For the default branch
+    itself (its creation, or a force push that dropped 'before'), judge the commits on no
+    other branch: judging only the tip would let rewritten commits under a clean tip
+    through. ``tip_only`` is for pipelines no push started (a schedule, a button)."""
     branch = ref.removeprefix("refs/heads/")
+    if branch == default and tip_only:
+        return Selection([tip], [], _short(tip), f"{why}; {ref} is the default branch and no "
+                         "push started this pipeline, so only its tip commit is judged",
+                         provider, limit=1, event=event)
     if branch == default:
-        return Selection([tip], [], _short(tip), f"{why}; {ref} is the default branch, so only "
-                         "its tip commit is judged", provider, limit=1, event=event)
+        others = _other_branches(repo, default)
+        return Selection([tip], others, f"{_short(tip)} --not {len(others)} other branch(es)",
+                         f"{why}; {ref} is the default branch: judging its commits not on any "
+                         "other branch", provider, event=event)
     base = _default_ref(repo, default, provider)
     return Selection([tip], [base], f"{base.removeprefix('refs/remotes/')}..{_short(tip)}",
                      f"{why}: judging the commits not on the default branch {default!r}",
@@ -194,7 +209,8 @@ def _gitlab(repo: git.Repo, env: Mapping[str, str]) -> Selection:
     if _is_zero(before):
         return _not_on_default(repo, head, default, ref, "gitlab", "push",
                                f"GitLab pipeline for {ref} without CI_COMMIT_BEFORE_SHA "
-                               "(a new branch, a tag, or a pipeline not started by a push)")
+                               "(a new branch, a tag, or a pipeline not started by a push)",
+                               tip_only=env.get("CI_PIPELINE_SOURCE", "push") != "push")
     if not _has(repo, before):
         if repo.shallow:
             raise GitError(f"check --ci: CI_COMMIT_BEFORE_SHA {_short(before)} is not in this "
