@@ -200,3 +200,19 @@ def test_passing_check_gives_an_empty_valid_run(tmp_path: Path) -> None:
     assert code == 0
     _validate(sarif)
     assert sarif["runs"][0]["results"] == []
+
+
+def test_awkward_paths_become_valid_relative_uris(tmp_path: Path) -> None:
+    """A path with a space, '#', '%' or non-ASCII letters is still one artifact GitHub can
+    map back to the file: percent-encoded, relative, never a fragment."""
+    from urllib.parse import unquote
+
+    repo = pact_repo(tmp_path / "r")
+    base = repo.head()
+    name = "src/auth/my file#1 100%-é.py"
+    repo.commit("odd", agent="backend-coder", files={name: f'# odd\nKEY = "{KEY}"\n'})
+    _code, sarif = _sarif(repo, "--range", f"{base}..HEAD")
+    _validate(sarif)
+    (res,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "hardcoded-secret"]
+    uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert " " not in uri and "#" not in uri and unquote(uri) == name

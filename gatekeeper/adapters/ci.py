@@ -2,7 +2,9 @@
 """Which commits a CI run judges, and why.
 
 - GitHub Actions ``push``: ``before..after``. A created branch or tag (``before`` is 40
-  zeros) judges the commits not on the default branch; a deleted one judges nothing.
+  zeros), or a force push whose ``before`` is gone, judges the commits not on the default
+  branch; on the default branch itself, its commits on no other branch (never the tip
+  alone). A deleted branch judges nothing.
 - GitHub Actions ``pull_request`` / ``pull_request_target``: the event's base..head (never
   GitHub's own merge commit, which has no ``PACT-Agent`` trailer).
 - GitLab CI: merge-request pipelines judge ``CI_MERGE_REQUEST_DIFF_BASE_SHA..head``;
