@@ -153,7 +153,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise GatekeeperError(f"--sarif-file: {exc.strerror}: {sarif_file}") from None
     if args.format == "json":
-        _print(dump_json(to_json(report)))
+        data = to_json(report)
+        if ci and selection is not None:
+            data["range"] = {"label": selection.label, "why": selection.why,
+                             "provider": selection.provider, "include": selection.include,
+                             "exclude": selection.exclude}
+        _print(dump_json(data))
     elif args.format == "sarif":
         _print(sarif)
     else:

@@ -59,6 +59,16 @@ class ExpiredWaiver(_Open):
     path: str | None = None
 
 
+class RangeModel(_Open):
+    """``check --ci`` only: the range judged, and why."""
+
+    label: str
+    why: str
+    provider: Literal["github", "gitlab", "explicit"]
+    include: list[str]
+    exclude: list[str]
+
+
 class ReportModel(_Open):
     """``gatekeeper check --format json``: ``pact-gatekeeper/report@1``."""
 
@@ -71,6 +81,7 @@ class ReportModel(_Open):
     where: str  # client | ci | server (adapters may add more)
     expired_waivers: list[ExpiredWaiver] = []
     notices: list[str] = []
+    range: RangeModel | None = None
 
 
 class FeatureStatus(_Open):

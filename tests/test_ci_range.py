@@ -89,6 +89,12 @@ def test_github_push_to_main_judges_before_to_after(world: World) -> None:
     assert {f["rule"] for f in report["findings"] if f["action"] == "block"} == {"domain-boundary"}
     assert report["notices"][0] == (f"range: {before[:12]}..{bad[:12]} "
                                     "(GitHub push to refs/heads/main: before..after)")
+    assert report["range"] == {"label": f"{before[:12]}..{bad[:12]}",
+                               "why": "GitHub push to refs/heads/main: before..after",
+                               "provider": "github", "include": [bad], "exclude": [before]}
+    from test_schemas import _errors
+
+    assert _errors("report", report) == []
 
 
 def test_github_created_branch_judges_commits_not_on_the_default_branch(world: World) -> None:
