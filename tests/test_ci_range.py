@@ -295,3 +295,18 @@ def test_force_push_to_the_default_branch_judges_every_rewritten_commit(world: W
     code, report, err = _gitlab(ci, CI_PIPELINE_SOURCE="push", CI_COMMIT_SHA=tip,
                                 CI_COMMIT_BEFORE_SHA=old, CI_COMMIT_BRANCH="main")
     assert code == 1 and report["commits"] == 2, err
+
+
+def test_github_merge_group_judges_the_queued_commits(world: World) -> None:
+    dev = world.dev
+    base = dev.head()
+    dev.git("checkout", "-q", "-b", "gh-readonly-queue/main/pr-9")
+    dev.commit("queued", agent="backend-coder", files=BAD)
+    dev.git("checkout", "-q", "main")
+    head = dev.git("rev-parse", "gh-readonly-queue/main/pr-9").stdout.strip()
+    world.push("gh-readonly-queue/main/pr-9")
+    ci = world.ci_clone("ci", head)
+    code, report, err = world.github(ci, "merge_group", {"merge_group": {
+        "base_sha": base, "head_sha": head, "head_ref": "refs/heads/gh-readonly-queue/main/pr-9"}})
+    assert code == 1 and report["commits"] == 1, err
+    assert "GitHub merge_group: base_sha..head_sha" in report["notices"][0]

@@ -6,7 +6,8 @@
   branch; on the default branch itself, its commits on no other branch (never the tip
   alone). A deleted branch judges nothing.
 - GitHub Actions ``pull_request`` / ``pull_request_target``: the event's base..head (never
-  GitHub's own merge commit, which has no ``PACT-Agent`` trailer).
+  GitHub's own merge commit, which has no ``PACT-Agent`` trailer); ``merge_group`` (a merge
+  queue): its ``base_sha..head_sha``.
 - GitLab CI: merge-request pipelines judge ``CI_MERGE_REQUEST_DIFF_BASE_SHA..head``;
   branch pipelines ``CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA``, with the same zero-SHA rule.
 - Anything else: the explicit ``--range`` (which also wins over the environment).
@@ -160,6 +161,19 @@ def _github(repo: git.Repo, env: Mapping[str, str]) -> Selection:
         return Selection([head], [base], f"{_short(base)}..{_short(head)}",
                          f"GitHub {event} #{number}: base..head, without GitHub's merge commit",
                          "github", event=event.replace("_target", ""))
+    if event == "merge_group":
+        # A merge queue: GitHub's temporary branch of queued pull requests on the base. A
+        # required check must run here too, or the queue waits for it forever.
+        base = _get(data, "merge_group", "base_sha")
+        head = _get(data, "merge_group", "head_sha")
+        if not base or not head:
+            raise GatekeeperError("check --ci: the merge_group payload has no base_sha / head_sha")
+        for what, sha in (("base", base), ("head", head)):
+            if not _has(repo, sha):
+                raise GitError(f"check --ci: the merge group's {what} {_short(sha)} is not in "
+                               f"this clone.{_shallow_hint(repo)} Check out with fetch-depth: 0.")
+        return Selection([head], [base], f"{_short(base)}..{_short(head)}",
+                         "GitHub merge_group: base_sha..head_sha", "github", event=event)
     if event == "push":
         before, after = _get(data, "before"), _get(data, "after")
         ref = _get(data, "ref")
@@ -181,7 +195,8 @@ def _github(repo: git.Repo, env: Mapping[str, str]) -> Selection:
         return Selection([after], [before], f"{_short(before)}..{_short(after)}",
                          f"GitHub push to {ref}: before..after", "github", event=event)
     raise GatekeeperError(f"check --ci: GitHub event {event or '(none)'!r} names no commits to "
-                          "judge (push and pull_request do); give the range with --range A..B")
+                          "judge (push, pull_request and merge_group do); give the range with "
+                          "--range A..B")
 
 
 def _gitlab(repo: git.Repo, env: Mapping[str, str]) -> Selection:
