@@ -130,6 +130,16 @@ def _rename_schema_key(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _role_pattern(roles: tuple[str, ...]) -> str:
+    """A regex for role names as the loader reads them: any case, ``_`` for ``-``, an
+    optional ``pact-`` prefix (JSON Schema regexes have no case-insensitive flag)."""
+    def word(w: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else ("[-_]" if c == "-" else c)
+                       for c in w)
+
+    return f"^({word('pact-')})?({'|'.join(word(r) for r in roles)})$"
+
+
 def generate(name: str) -> dict[str, Any]:
     """The JSON Schema called ``name`` (one of :data:`NAMES`)."""
     from gatekeeper import config as cfg
@@ -140,6 +150,7 @@ def generate(name: str) -> dict[str, Any]:
         out = models.ConfigModel.model_json_schema()
         props = out["properties"]
         props["paths"]["propertyNames"] = {"enum": list(cfg.PATH_CLASS_ORDER)}
+        props["roster"]["propertyNames"] = {"pattern": _role_pattern(cfg.ROLES)}
         props["rules"]["propertyNames"] = {"pattern": models.RULE_ID}
         props["rules"]["additionalProperties"] = {
             "type": "object", "properties": {"action": {"enum": ["block", "warn", "off"]}}}

@@ -17,7 +17,8 @@ import yaml
 from helpers import REPO_ROOT, gk, make_repo, pact_repo
 
 from gatekeeper import jsonschemas
-from gatekeeper.config import parse_toml
+from gatekeeper.config import load_config, parse_toml
+from gatekeeper.errors import ConfigError
 
 NAMES = ("config", "ledger", "policy", "report", "status")
 
@@ -88,7 +89,13 @@ def test_inits_config_validates_and_a_wrong_type_is_rejected(tmp_path: Path) -> 
     (repo.path / ".pact/config.toml").write_text(wrong, encoding="utf-8")
     proc = repo.gk("status")
     assert proc.returncode == 2 and "config.toml" in proc.stderr
+    roles = '[roster]\nBackend_Coder = ["b@x.org"]\npact-database-engineer = ["d@x.org"]\n'
+    assert _errors("config", parse_toml(roles, "x.toml")) == []  # spellings the loader accepts
+    assert load_config(roles, None).roster["backend-coder"] == ["b@x.org"]
+    with pytest.raises(ConfigError):
+        load_config('[roster]\nwizard = ["w@x.org"]\n', None)
     for bad in ('[paths]\nsourcecode = ["src/**"]\n', '[rules.phase-gate]\naction = "maybe"\n',
+                '[roster]\nwizard = ["w@x.org"]\n',
                 '[scope]\nundershoot = 3\n', 'packs = "pact-core"\n'):
         assert _errors("config", parse_toml(bad, "x.toml")), bad
 
