@@ -165,3 +165,16 @@ def test_commit_msg_hook_never_imports_gitpython(tmp_path: Path) -> None:
                if line.startswith("import time:") and "|" in line}
     assert "gatekeeper.hooks" in modules  # the hook path really ran
     assert not {m for m in modules if m == "git" or m.startswith("git.")}, "GitPython imported"
+
+
+def test_pre_receive_hook_never_imports_gitpython(tmp_path: Path) -> None:
+    """The server's hot path too: a real push through the installed hook, with Python's
+    import profiler on (its lines reach the pusher as `remote:` output)."""
+    repo, bare = _bare_of(tmp_path)
+    assert gk(tmp_path, "install", "--server", str(bare)).returncode == 0
+    repo.commit("work", agent="backend-coder", files={"src/auth/x.py": code(3)})
+    proc = push(repo, "origin", "HEAD:main", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+               if "import time:" in line and "|" in line}
+    assert "gatekeeper.hooks" in modules, proc.stderr[-1500:]
+    assert not {m for m in modules if m == "git" or m.startswith("git.")}, "GitPython imported"
