@@ -170,8 +170,9 @@ def first_changed_paths(repo: git.Repo, labels: Iterable[str]) -> dict[str, str 
     from gatekeeper.errors import GitError
 
     out: dict[str, str | None] = {}
-    commits = sorted({c for c in labels if c and c != "staged"})
-    if "staged" in labels:
+    wanted = set(labels)
+    commits = sorted(c for c in wanted if c and c != "staged")
+    if "staged" in wanted:
         try:
             staged = git.run(["diff", "--cached", "--name-only", "-z", "--no-renames"], repo.cwd)
             first = staged.split(b"\0")[0].decode("utf-8", "surrogateescape")
