@@ -32,6 +32,8 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FALLBACK_PATH = ".pact/ledger.yaml"
 #: GitHub's scale: 9.0+ critical, 7.0-8.9 high, 4.0-6.9 medium.
 SECURITY_SEVERITY = {("HALT", "SECURITY"): "9.0", ("HALT", "DATA"): "8.0"}
+#: GitHub code scanning rejects a run with more results than this.
+MAX_RESULTS = 25_000
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 #: Commit label -> the first path it changed (None when it changed nothing).
@@ -224,6 +226,15 @@ def to_sarif(report: Report, repo: git.Repo | None = None, *,
         rules.append(_rule_entry(by_id[rid], mine) if rid in by_id else _bare_rule(rid, mine[0]))
     index = {rid: i for i, rid in enumerate(order)}
     results = [_result(f, index[f.rule], first) for f in findings]
+    extra = list(notes or [])
+    if len(results) > MAX_RESULTS:
+        # Keep what blocks first: a truncated upload beats a rejected one.
+        rank = {"error": 0, "warning": 1, "note": 2}
+        results.sort(key=lambda r: rank.get(r["level"], 3))
+        extra.append(f"{len(results) - MAX_RESULTS} result(s) left out: GitHub code scanning "
+                     f"accepts at most {MAX_RESULTS:,} per run (the text and JSON reports "
+                     "have them all)")
+        del results[MAX_RESULTS:]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "pact-gatekeeper", "version": __version__,
                             "semanticVersion": __version__, "informationUri": DOCS_URL,
@@ -233,7 +244,7 @@ def to_sarif(report: Report, repo: git.Repo | None = None, *,
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"verdict": report.verdict, "commits": report.commits,
-                       "where": report.where, "notices": [*report.notices, *(notes or [])]},
+                       "where": report.where, "notices": [*report.notices, *extra]},
     }
     if automation_id:
         run["automationDetails"] = {"id": automation_id}

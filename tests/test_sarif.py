@@ -216,3 +216,25 @@ def test_awkward_paths_become_valid_relative_uris(tmp_path: Path) -> None:
     (res,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "hardcoded-secret"]
     uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert " " not in uri and "#" not in uri and unquote(uri) == name
+
+
+def test_results_beyond_githubs_limit_are_cut_keeping_blocks_first(monkeypatch: pytest.MonkeyPatch,
+                                                                   ) -> None:
+    """GitHub rejects a run with more than 25,000 results; the SARIF keeps the blocking ones
+    and says how many were left out. (In-process, with the limit lowered.)"""
+    from gatekeeper import sarif
+    from gatekeeper.engine import Finding
+    from gatekeeper.report import Report
+
+    def finding(i: int, action: str) -> Finding:
+        return Finding(rule="file-size", title="t", level="ALERT", category="QUALITY",
+                       action=action, message=f"m{i}", remedy="r", impact="", paths=[f"f{i}.py"],
+                       commit="abc", feature=None, agent=None, fingerprint=f"fp{i}")
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    report = Report(findings=[finding(i, "warn") for i in range(4)] + [finding(9, "block")])
+    data = sarif.to_sarif(report)
+    _validate(data)
+    results = data["runs"][0]["results"]
+    assert len(results) == 3 and results[0]["level"] == "error"
+    assert "2 result(s) left out" in data["runs"][0]["properties"]["notices"][-1]
