@@ -126,11 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
     sp.add_argument("--server", metavar="BARE_REPO", type=Path,
                     help="the bare repository the team pushes to (gets the pre-receive hook)")
+    sp.add_argument("--claude", action="store_true",
+                    help="merge the Claude Code hooks into .claude/settings.json")
 
-    sp = sub.add_parser("uninstall", help="remove the hooks install wrote (only those)")
+    sp = sub.add_parser("uninstall", help="remove what install added (only that)")
     sp.add_argument("--server", metavar="BARE_REPO", type=Path,
                     help="remove the pre-receive hook from this bare repository, restoring a "
                          "hook it had chained")
+    sp.add_argument("--claude", action="store_true",
+                    help="remove the Claude Code hooks from .claude/settings.json")
 
     sp = sub.add_parser("schema", help="print a JSON Schema (config, ledger event, policy pack, "
                         "JSON report, JSON status)")

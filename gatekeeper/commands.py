@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
@@ -217,19 +217,37 @@ def _outcome(out: install_mod.Outcome) -> int:
     return Exit.OK
 
 
+def _claude_install() -> Any:
+    """The Claude Code adapter's installer (``gatekeeper.adapters.claude_install``), looked
+    up by name so that install/uninstall dispatch to it wherever it is part of the build."""
+    import importlib
+
+    try:
+        return importlib.import_module("gatekeeper.adapters.claude_install")
+    except ModuleNotFoundError:
+        raise GatekeeperError("--claude: the Claude Code adapter is not part of this "
+                              "installation") from None
+
+
 def cmd_install(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
+    if getattr(args, "claude", False):
+        _print(_claude_install().install(_repo()))
+        return Exit.OK
     if args.server:
         return _outcome(install.install_server(args.server))
     return _outcome(install.install_client())
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    """Remove what install wrote: client hooks, ``--server BARE_REPO``'s pre-receive (and,
-    once the Claude Code adapter adds ``--claude``, its settings: dispatch it here)."""
+    """Remove what install wrote: client hooks, ``--server BARE_REPO``'s pre-receive, or
+    ``--claude``'s settings (the Claude Code adapter's own uninstaller)."""
     from gatekeeper import install
 
+    if getattr(args, "claude", False):
+        _print(_claude_install().uninstall(_repo()))
+        return Exit.OK
     if getattr(args, "server", None):
         return _outcome(install.uninstall_server(args.server))
     return _outcome(install.uninstall_client())

@@ -22,6 +22,8 @@ from gatekeeper.record import dataclass, field
 if TYPE_CHECKING:
     import git as gitpython
 
+    from gatekeeper import git
+
 MARKER = "# pact-gatekeeper managed hook"
 CLIENT_STAGES = ("commit-msg", "pre-push")
 
@@ -93,9 +95,16 @@ def hooks_dir(repo: gitpython.Repo) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
 
-def install_client(cwd: Path | None = None) -> Outcome:
+def _where(cwd: Path | git.Repo | None) -> Path:
+    """A directory: given, a discovered repository's, or the current one."""
+    if cwd is None:
+        return Path.cwd()
+    return cwd if isinstance(cwd, Path) else cwd.cwd
+
+
+def install_client(cwd: Path | git.Repo | None = None) -> Outcome:
     """Install commit-msg and pre-push hooks; never overwrite a hook we did not write."""
-    repo = _open(Path(cwd or Path.cwd()), search_parents=True)
+    repo = _open(_where(cwd), search_parents=True)
     if repo.bare:
         raise GatekeeperError(f"{repo.git_dir} is a bare repository: use "
                               f"'gatekeeper install --server {repo.git_dir}'")
@@ -175,9 +184,9 @@ def install_server(bare: Path) -> Outcome:
     return out
 
 
-def uninstall_client(cwd: Path | None = None) -> Outcome:
+def uninstall_client(cwd: Path | git.Repo | None = None) -> Outcome:
     """Remove the client hooks we wrote; leave every other hook alone."""
-    repo = _open(Path(cwd or Path.cwd()), search_parents=True)
+    repo = _open(_where(cwd), search_parents=True)
     if repo.bare:
         raise GatekeeperError(f"{repo.git_dir} is a bare repository: use "
                               f"'gatekeeper uninstall --server {repo.git_dir}'")
