@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--staged", action="store_true", help="the index against HEAD (default)")
     mode.add_argument("--commit", metavar="REV")
     mode.add_argument("--range", metavar="A..B")
+    sp.add_argument("--ci", action="store_true",
+                    help="judge the range the CI environment names (GitHub Actions push or "
+                         "pull_request, GitLab CI); --range overrides it on other CI systems")
+    sp.add_argument("--sarif-file", type=Path, metavar="F",
+                    help="also write the report as SARIF 2.1.0 to F (any --format)")
     sp.add_argument("--message-file", type=Path, metavar="F")
     sp.add_argument("--agent", metavar="ROLE")
     sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
@@ -119,7 +124,22 @@ def _parser() -> argparse.ArgumentParser:
     subfmt(sp)
 
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
-    sp.add_argument("--server", metavar="BARE_REPO", type=Path)
+    sp.add_argument("--server", metavar="BARE_REPO", type=Path,
+                    help="the bare repository the team pushes to (gets the pre-receive hook)")
+    sp.add_argument("--claude", action="store_true",
+                    help="merge the Claude Code hooks into .claude/settings.json")
+
+    sp = sub.add_parser("uninstall", help="remove what install added (only that)")
+    sp.add_argument("--server", metavar="BARE_REPO", type=Path,
+                    help="remove the pre-receive hook from this bare repository, restoring a "
+                         "hook it had chained")
+    sp.add_argument("--claude", action="store_true",
+                    help="remove the Claude Code hooks from .claude/settings.json")
+
+    sp = sub.add_parser("schema", help="print a JSON Schema (config, ledger event, policy pack, "
+                        "JSON report, JSON status)")
+    sp.add_argument("name", choices=("config", "ledger", "policy", "report", "status"),
+                    help="which file or output the schema describes")
 
     sp = sub.add_parser("demo", help="walk a throwaway PACT repository through the three gates")
     sp.add_argument("--keep", action="store_true", help="keep the demo repository")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
-from gatekeeper.report import dump_json, render_text, to_json, to_sarif
+from gatekeeper.report import dump_json, render_text, to_json
 
 if TYPE_CHECKING:
     import argparse
+
+    from gatekeeper import install as install_mod
 
 
 def _repo() -> git.Repo:
@@ -109,15 +111,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     repo = _repo()
     import os
 
-    where = "ci" if (args.range or args.commit) and os.environ.get("CI") else "client"
+    ci = bool(getattr(args, "ci", False))
+    if ci and (args.commit or args.staged):
+        raise GatekeeperError("--ci judges a range; it does not go with --staged or --commit")
+    where = "ci" if ci or ((args.range or args.commit) and os.environ.get("CI")) else "client"
     opts = Options(where=where, agent=args.agent, record=not args.no_notes)
-    if args.range:
-        if ".." not in args.range:
-            raise GatekeeperError(f"--range takes A..B, got {args.range!r}")
-        base, _, tip = args.range.partition("..")
-        tip = tip.lstrip(".") or "HEAD"
-        report = check_revisions(repo, [tip], [base] if base else [], opts=opts,
-                                 base_label=args.range)
+    selection = None
+    if ci or args.range:
+        from gatekeeper.adapters import ci as ci_adapter
+
+        selection = (ci_adapter.select(repo, os.environ, args.range) if ci
+                     else ci_adapter.explicit(args.range))
+        if selection.include:
+            report = check_revisions(repo, selection.include, selection.exclude, opts=opts,
+                                     base_label=selection.label, limit=selection.limit)
+        else:
+            from gatekeeper.report import Report
+
+            report = Report(where=where)
+        if ci:
+            report.notices.insert(0, selection.notice)
     elif args.commit:
         report = check_revisions(repo, [args.commit], [], opts=opts, limit=1)
     else:
@@ -128,10 +141,26 @@ def cmd_check(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise GatekeeperError(f"--message-file: {exc.strerror}: {args.message_file}") from None
         report = check_staged(repo, message=message, opts=opts)
+    sarif_file = getattr(args, "sarif_file", None)
+    if args.format == "sarif" or sarif_file:
+        from gatekeeper.sarif import to_sarif
+
+        sarif = dump_json(to_sarif(report, repo, automation_id=selection.automation_id
+                                   if selection is not None and ci else None))
+        if sarif_file:
+            try:
+                sarif_file.write_text(sarif, encoding="utf-8")
+            except OSError as exc:
+                raise GatekeeperError(f"--sarif-file: {exc.strerror}: {sarif_file}") from None
     if args.format == "json":
-        _print(dump_json(to_json(report)))
+        data = to_json(report)
+        if ci and selection is not None:
+            data["range"] = {"label": selection.label, "why": selection.why,
+                             "provider": selection.provider, "include": selection.include,
+                             "exclude": selection.exclude}
+        _print(dump_json(data))
     elif args.format == "sarif":
-        _print(dump_json(to_sarif(report)))
+        _print(sarif)
     else:
         if args.explain:
             from gatekeeper import explain
@@ -180,13 +209,54 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return explain.policy_command(_repo(), args)
 
 
+def _outcome(out: install_mod.Outcome) -> int:
+    if out.lines:
+        _print(out.text())
+    for w in out.warnings:
+        sys.stderr.write(f"gatekeeper: warning: {w}\n")
+    return Exit.OK
+
+
+def _claude_install() -> Any:
+    """The Claude Code adapter's installer (``gatekeeper.adapters.claude_install``), looked
+    up by name so that install/uninstall dispatch to it wherever it is part of the build."""
+    import importlib
+
+    try:
+        return importlib.import_module("gatekeeper.adapters.claude_install")
+    except ModuleNotFoundError:
+        raise GatekeeperError("--claude: the Claude Code adapter is not part of this "
+                              "installation") from None
+
+
 def cmd_install(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
+    if getattr(args, "claude", False):
+        _print(_claude_install().install(_repo()))
+        return Exit.OK
     if args.server:
-        _print(install.install_server(args.server))
-    else:
-        _print(install.install_client(_repo()))
+        return _outcome(install.install_server(args.server))
+    return _outcome(install.install_client())
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    """Remove what install wrote: client hooks, ``--server BARE_REPO``'s pre-receive, or
+    ``--claude``'s settings (the Claude Code adapter's own uninstaller)."""
+    from gatekeeper import install
+
+    if getattr(args, "claude", False):
+        _print(_claude_install().uninstall(_repo()))
+        return Exit.OK
+    if getattr(args, "server", None):
+        return _outcome(install.uninstall_server(args.server))
+    return _outcome(install.uninstall_client())
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from gatekeeper import jsonschemas
+
+    sys.stdout.write(jsonschemas.render(args.name))
     return Exit.OK
 
 
@@ -200,7 +270,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init, "feature": cmd_feature, "phase": cmd_phase, "approve": cmd_approve,
     "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
     "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
-    "install": cmd_install, "demo": cmd_demo,
+    "install": cmd_install, "uninstall": cmd_uninstall, "demo": cmd_demo, "schema": cmd_schema,
 }
 
 

@@ -4,7 +4,7 @@
 The hot path uses plain subprocesses: a persistent ``git cat-file --batch-command``
 for blobs, and one streamed ``git log``/``git diff`` for changes, so that judging N
 commits costs a constant number of processes. GitPython (115 ms to import) is used only
-off the hot path, by ``init`` and ``install``.
+off the hot path, by ``install`` and ``uninstall`` (gatekeeper/install.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# gatekeeper/report.py: the verdict of a check, rendered as text, JSON (report@1) or SARIF 2.1.0.
+# gatekeeper/report.py: the verdict of a check, rendered as text or JSON (report@1); SARIF is in sarif.py.
 """Reports. Rendering only: deciding happened in the engine."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import os
 import sys
 from typing import IO, Any
 
-from gatekeeper import __version__
 from gatekeeper.engine import Finding
 from gatekeeper.ledger import Waiver
 from gatekeeper.policy import Rule
@@ -67,41 +66,10 @@ def to_json(report: Report) -> dict[str, Any]:
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
-    """SARIF 2.1.0, for code-scanning dashboards."""
-    used = {f.rule for f in report.findings}
-    rules = [{
-        "id": r.id, "name": r.title,
-        "shortDescription": {"text": r.title},
-        "fullDescription": {"text": r.enforces or r.title},
-        "help": {"text": r.remedy},
-        "defaultConfiguration": {"level": "error" if r.action == "block" else "warning"},
-        "properties": {"pactLevel": r.level, "pactCategory": r.category, "pack": r.pack},
-    } for r in report.rules if r.id in used]
-    results = []
-    for f in report.findings:
-        res: dict[str, Any] = {
-            "ruleId": f.rule,
-            "level": "error" if f.action == "block" else "warning",
-            "message": {"text": f"{f.message} Remedy: {f.remedy}"},
-            "partialFingerprints": {"pactFingerprint/v1": f.fingerprint},
-            "properties": {"pactLevel": f.level, "pactCategory": f.category,
-                           "commit": f.commit, "feature": f.feature, "agent": f.agent},
-        }
-        if f.paths:
-            loc: dict[str, Any] = {"artifactLocation": {"uri": f.paths[0]}}
-            if f.line:
-                loc["region"] = {"startLine": f.line}
-            res["locations"] = [{"physicalLocation": loc}]
-        if f.waiver:
-            res["suppressions"] = [{"kind": "external", "justification": f"waiver {f.waiver}"}]
-        results.append(res)
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "pact-gatekeeper", "version": __version__,
-                                      "rules": rules}},
-                  "results": results}],
-    }
+    """SARIF 2.1.0; moved to :mod:`gatekeeper.sarif` (kept here for old callers)."""
+    from gatekeeper.sarif import to_sarif as sarif
+
+    return sarif(report)
 
 
 def _color(stream: IO[str]) -> bool:
