@@ -15,7 +15,14 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gatekeeper.changes import ChangeSet, parse_diff_stream, parse_log_stream
+from gatekeeper.changes import (
+    LOG_FORMAT,
+    ChangeSet,
+    FileChange,
+    _parse_raw,
+    parse_diff_stream,
+    parse_log_stream,
+)
 from gatekeeper.errors import GitError, NotARepository
 from gatekeeper.record import dataclass
 
@@ -32,10 +39,14 @@ _CONFIG = (
     "-c", "log.showSignature=false",
     "-c", "color.ui=never",
 )
+# --text: attributes (``-diff``, ``binary``, a ``diff=`` driver) never hide lines; the parser
+# decides binary-ness by content instead. -C: renames and copies keep their source path.
 _DIFF_OPTS = (
-    "--raw", "-z", "-p", "-U0", "-M",
+    "--raw", "-z", "-p", "-U0", "-C", "--text", "--no-abbrev",
     "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/",
 )
+#: git's own rule for binary content: a NUL byte in the first 8,000 bytes of either side.
+BINARY_PROBE = 8000
 
 #: Counts every git process started, so tests and benchmarks can prove batching.
 SPAWNED: list[tuple[str, ...]] = []
@@ -48,11 +59,15 @@ def _env() -> dict[str, str]:
     env["GIT_PAGER"] = "cat"
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.pop("GIT_EXTERNAL_DIFF", None)
+    # What is judged is the real history: replace refs and grafts could show git another one.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    env["GIT_GRAFT_FILE"] = os.devnull
+    env.pop("GIT_REPLACE_REF_BASE", None)
     return env
 
 
 def _popen(args: Sequence[str], cwd: Path, **kw: object) -> subprocess.Popen[bytes]:
-    argv = ("git", *_CONFIG, *args)
+    argv = ("git", "--no-replace-objects", *_CONFIG, *args)
     SPAWNED.append(tuple(args))
     if os.environ.get("GATEKEEPER_TRACE_GIT"):
         with open(os.environ["GATEKEEPER_TRACE_GIT"], "a", encoding="utf-8") as fh:
@@ -150,6 +165,30 @@ class CatFile:
         stdout.read(1)  # the newline after the content
         return got[0], got[1], data
 
+    def read_prefix(self, spec: str, limit: int) -> tuple[str, str, int, bytes] | None:
+        """(object id, type, size, first ``limit`` bytes) of ``spec``, or None if absent. The
+        rest is read and dropped in pieces, so a huge blob never sits in memory."""
+        got = self._ask(f"contents {spec}")
+        if got is None:
+            return None
+        stdout = self._proc.stdout
+        assert stdout is not None
+        head = stdout.read(min(limit, got[2]))
+        left = got[2] - len(head)
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            left -= len(piece)
+        stdout.read(1)  # the newline after the content
+        return got[0], got[1], got[2], head
+
+    def is_text(self, spec: str) -> bool:
+        """True unless ``spec`` is a blob with a NUL in its first 8,000 bytes (git's test for
+        binary content, without attributes); an absent side counts as text."""
+        got = self.read_prefix(spec, BINARY_PROBE)
+        return got is None or got[1] != "blob" or b"\0" not in got[3]
+
     def close(self) -> None:
         """End the process."""
         if self._proc.poll() is None:
@@ -209,7 +248,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     diff: only what differs from every parent.
     """
     args = ["log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
-            "--format=%x00%x00GK1%x00%H%x00%T%x00%P%x00%an%x00%ae%x00%B%x00",
+            LOG_FORMAT,
             "--diff-merges=combined", *_DIFF_OPTS]
     if limit is not None:
         args.append(f"--max-count={limit}")
@@ -231,50 +270,139 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
 
 
 def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Sequence[str],
-                  ) -> dict[tuple[str, str], dict[str, int]]:
+                  cat: CatFile | None = None) -> dict[tuple[str, str], dict[str, int]]:
     """Lines changed per path for each (base tree, target tree), in one ``git diff-tree --stdin``.
 
-    Binary files count as zero lines.
+    Binary files count as zero lines, binary by content: a file that git reports as binary
+    only because of an attribute (``-diff``, ``binary``) is counted again with ``--text``.
     """
     result: dict[tuple[str, str], dict[str, int]] = {p: {} for p in pairs}
     if not pairs:
         return result
     args = ["diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames", "--no-ext-diff",
             "--no-textconv", "--", *pathspecs]
-    out = run(args, repo.cwd, input="".join(f"{b} {t}\n" for b, t in set(pairs)).encode())
+    unique = sorted(set(pairs))
+    suspects: list[tuple[tuple[str, str], str]] = []
+    _read_tree_numstat(run(args, repo.cwd, input="".join(f"{b} {t}\n" for b, t in unique)
+                           .encode()), result, suspects)
+    if suspects:
+        with _cat(repo, cat) as reader:
+            hidden = [(pair, path) for pair, path in suspects
+                      if reader.is_text(f"{pair[0]}:{path}") and reader.is_text(f"{pair[1]}:{path}")]
+        if hidden:
+            again = sorted({pair for pair, _ in hidden})
+            paths = sorted({_literal(path) for _, path in hidden})
+            out = run(["diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames", "--text",
+                       "--no-ext-diff", "--no-textconv", "--", *paths], repo.cwd,
+                      input="".join(f"{b} {t}\n" for b, t in again).encode())
+            recount: dict[tuple[str, str], dict[str, int]] = {}
+            _read_tree_numstat(out, recount, [])
+            for pair, path in hidden:
+                if path in recount.get(pair, {}):
+                    result[pair][path] = recount[pair][path]
+    return result
+
+
+def _read_tree_numstat(out: bytes, result: dict[tuple[str, str], dict[str, int]],
+                       binary: list[tuple[tuple[str, str], str]]) -> None:
     current: dict[str, int] | None = None
+    pair = ("", "")
     pos, n = 0, len(out)
     while pos < n:
         head = _TREE_PAIR.match(out, pos)
         if head is not None:
-            current = result.setdefault((head.group(1).decode(), head.group(2).decode()), {})
+            pair = (head.group(1).decode(), head.group(2).decode())
+            current = result.setdefault(pair, {})
             pos = head.end()
             continue
         end = out.find(b"\0", pos)
         end = n if end == -1 else end
         if current is not None:
-            path, lines = _numstat_entry(out[pos:end])
+            path, lines, is_binary = _numstat_entry(out[pos:end])
             current[path] = lines
+            if is_binary:
+                binary.append((pair, path))
         pos = end + 1
-    return result
 
 
-def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str]) -> dict[str, int]:
+class _cat:  # a context manager used like a function, hence the lower-case name
+    """The caller's CatFile, or a new one closed on exit."""
+
+    def __init__(self, repo: Repo, cat: CatFile | None) -> None:
+        self.own = cat is None
+        self.cat = cat if cat is not None else CatFile(repo)
+
+    def __enter__(self) -> CatFile:
+        return self.cat
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own:
+            self.cat.close()
+
+
+def _literal(path: str) -> str:
+    return ":(literal)" + path
+
+
+def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str],
+            cat: CatFile | None = None) -> dict[str, int]:
     """Lines changed per path from ``base`` to ``target`` (None: the index). Binary files
-    count as zero lines."""
+    count as zero lines, binary by content (an attribute cannot make text count zero)."""
     where = ["--cached", base] if target is None else [base, target]
-    out = run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
-               *where, "--", *pathspecs], repo.cwd)
+    opts = ["--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv"]
+    out = run(["diff", *opts, *where, "--", *pathspecs], repo.cwd)
     stats: dict[str, int] = {}
+    suspects: list[str] = []
     for token in out.split(b"\0"):
         if token.strip():
-            path, lines = _numstat_entry(token.strip(b"\n"))
+            path, lines, is_binary = _numstat_entry(token.strip(b"\n"))
             stats[path] = lines
+            if is_binary:
+                suspects.append(path)
+    if suspects:
+        new = ":" if target is None else f"{target}:"
+        with _cat(repo, cat) as reader:
+            hidden = [p for p in suspects
+                      if reader.is_text(f"{base}:{p}") and reader.is_text(f"{new}{p}")]
+        if hidden:
+            out = run(["diff", *opts, "--text", *where, "--", *map(_literal, hidden)], repo.cwd)
+            for token in out.split(b"\0"):
+                if token.strip():
+                    path, lines, _ = _numstat_entry(token.strip(b"\n"))
+                    stats[path] = lines
     return stats
 
 
-def _numstat_entry(token: bytes) -> tuple[str, int]:
-    """``added<TAB>deleted<TAB>path`` -> (path, added + deleted); "-" (binary) counts 0."""
+def _numstat_entry(token: bytes) -> tuple[str, int, bool]:
+    """``added<TAB>deleted<TAB>path`` -> (path, added + deleted, binary); "-" (binary) counts 0."""
     added, deleted, path = token.split(b"\t", 2)
     return (path.decode("utf-8", "surrogateescape"),
-            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))
+            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)),
+            added == b"-")
+
+
+def parse_tree_pairs(out: bytes) -> dict[tuple[str, str], list[FileChange]]:
+    """``diff-tree --stdin --raw -z`` output over tree pairs -> the raw entries of each pair."""
+    result: dict[tuple[str, str], list[FileChange]] = {}
+    tokens: list[bytes] = []
+    pair: tuple[str, str] | None = None
+    pos, n = 0, len(out)
+
+    def flush() -> None:
+        if pair is not None and tokens:
+            result.setdefault(pair, []).extend(_parse_raw(tokens)[0])
+
+    while pos < n:
+        head = _TREE_PAIR.match(out, pos)
+        if head is not None:
+            flush()
+            tokens = []
+            pair = (head.group(1).decode(), head.group(2).decode())
+            pos = head.end()
+            continue
+        end = out.find(b"\0", pos)
+        end = n if end == -1 else end
+        tokens.append(out[pos:end])
+        pos = end + 1
+    flush()
+    return result
