@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO
 
-from gatekeeper.record import dataclass, field
+from gatekeeper.record import dataclass
 
 #: Bytes of added text kept per file for content rules (any line length, any line count);
 #: the rest is counted, not stored. ``GATEKEEPER_SCAN_LIMIT`` (bytes; 0 = no limit) changes it.
@@ -41,27 +41,64 @@ def scan_limit() -> int:
     return MAX_SCAN_BYTES
 
 
-@dataclass(slots=True)
 class FileChange:
-    """One file touched by a change."""
+    """One file touched by a change.
 
-    path: str
-    status: str  # A M D R C T (git's letters); a merge's combined entry reports M or A
-    old_path: str | None = None  # the source of a rename (R) or copy (C)
-    new_mode: str = "100644"
-    new_blob: str = ""
-    added: int = 0
-    deleted: int = 0
-    binary: bool = False  # by content: a NUL byte in the changed lines, whatever attributes say
-    truncated: bool = False  # more added text than the scan limit: only its start is stored
-    added_lines: list[tuple[int, str]] = field(default_factory=list)
-    old_mode: str = "100644"
-    old_blob: str = ""
+    A plain class with a hand-written constructor: a long push builds one per touched file,
+    and the generic record constructor cost more than parsing the file's patch.
+    """
+
+    __slots__ = (
+        "added",
+        "added_lines",
+        "binary",
+        "deleted",
+        "new_blob",
+        "new_mode",
+        "old_blob",
+        "old_mode",
+        "old_path",
+        "path",
+        "status",
+        "truncated",
+    )
+
+    def __init__(self, path: str, status: str, old_path: str | None = None,
+                 new_mode: str = "100644", new_blob: str = "", added: int = 0, deleted: int = 0,
+                 binary: bool = False, truncated: bool = False,
+                 added_lines: list[tuple[int, str]] | None = None, old_mode: str = "100644",
+                 old_blob: str = "") -> None:
+        self.path = path
+        self.status = status  # A M D R C T (git's letters); a merge's combined entry: M or A
+        self.old_path = old_path  # the source of a rename (R) or copy (C)
+        self.new_mode = new_mode
+        self.new_blob = new_blob
+        self.added = added
+        self.deleted = deleted
+        #: By content: a NUL byte in the changed lines, whatever attributes say.
+        self.binary = binary
+        #: More added text than the scan limit: only its start is stored.
+        self.truncated = truncated
+        self.added_lines: list[tuple[int, str]] = [] if added_lines is None else added_lines
+        self.old_mode = old_mode
+        self.old_blob = old_blob
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"FileChange({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileChange):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     @property
     def is_new(self) -> bool:
-        """True for a file the change creates (a copy or rename is not new content)."""
-        return self.status == "A"
+        """True for a file the change creates: added, or a copy (a new file at its path, whose
+        whole content the checker supplies). A rename is not new content."""
+        return self.status in ("A", "C")
 
     @property
     def is_deleted(self) -> bool:
@@ -150,6 +187,7 @@ def _decode_path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+_NEEDS_QUOTE = re.compile(rb'[\x00-\x1f"\\\x7f]')
 _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r",
               34: b'\\"', 92: b"\\\\"}
 
@@ -157,7 +195,7 @@ _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f
 def _quoted(prefix: bytes, path: str) -> bytes:
     """``prefix + path`` as git writes it in a ``diff --git`` line (core.quotePath=false)."""
     raw = prefix + path.encode("utf-8", "surrogateescape")
-    if not any(b < 0x20 or b in (0x22, 0x5C, 0x7F) for b in raw):
+    if _NEEDS_QUOTE.search(raw) is None:
         return raw
     out = bytearray(b'"')
     for b in raw:
@@ -212,10 +250,9 @@ def _headers(files: list[FileChange]) -> dict[bytes, int]:
     to entries by this line, never by counting."""
     out: dict[bytes, int] = {}
     for i, f in enumerate(files):
+        # A merge's "diff --cc" sections come one per entry, in order: the fallback matches.
         out.setdefault(b"diff --git " + _quoted(b"a/", f.old_path or f.path) + b" "
                        + _quoted(b"b/", f.path), i)
-        out.setdefault(b"diff --cc " + _quoted(b"", f.path), i)
-        out.setdefault(b"diff --combined " + _quoted(b"", f.path), i)
     return out
 
 
@@ -280,6 +317,20 @@ class PatchParser:
         if self.carry:
             self._block(self.carry + b"\n")
             self.carry = b""
+        self._end_section()
+
+    def section(self, index: int, header: bytes, data: bytes) -> None:
+        """Parse one whole file section (``data`` starts with its ``diff`` line)."""
+        self._end_section()
+        self.carry = b""
+        self.skip_line = False
+        self.index, self.header = index, header
+        self.cur = cur = self.files[index]
+        self.in_hunk = False
+        self.mark = (cur.added, cur.deleted, len(cur.added_lines), cur.truncated)
+        eol = data.find(b"\n")
+        if eol != -1:
+            self._block(data[eol + 1 :] if data.endswith(b"\n") else data[eol + 1 :] + b"\n")
         self._end_section()
 
     # -- structure ---------------------------------------------------------------------------
@@ -424,15 +475,103 @@ class PatchParser:
                 self.lineno += 1  # a line of the result that some parent already had
 
 
-def parse_patch(data: bytes, files: list[FileChange], *, limit: int | None = None) -> None:
-    """Fill ``files`` from a whole patch held in memory (tests, small diffs)."""
-    parser = PatchParser(files, limit)
-    parser.feed(data)
+#: A patch up to this size is parsed whole, a file section at a time; a larger one streams.
+WINDOW = 8 << 20
+_HEADS = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+_ADDED = re.compile(r"^\+(.*)", re.M)
+
+
+def parse_patch_blocks(blocks: Iterable[bytes], files: list[FileChange], *,
+                       keep_lines: bool = True, limit: int | None = None) -> None:
+    """Fill ``files`` from a patch given in blocks: whole when it fits :data:`WINDOW` (the
+    common case, a handful of C-level calls per file), streamed block by block otherwise."""
+    held: list[bytes] = []
+    size = 0
+    it = iter(blocks)
+    for block in it:
+        held.append(block)
+        size += len(block)
+        if size > WINDOW:
+            parser = PatchParser(files, limit, keep_lines)
+            for piece in held:
+                parser.feed(piece)
+            held.clear()
+            for piece in it:
+                parser.feed(piece)
+            parser.close()
+            return
+    if held:
+        _parse_whole(b"".join(held) if len(held) > 1 else held[0], files, keep_lines, limit)
+
+
+def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
+                 limit: int | None) -> None:
+    """The fast path: each single-parent file section is counted with ``bytes.count`` and its
+    added lines taken with one regex over the decoded section (``-U0`` puts every ``+`` line
+    of a hunk after its header, and headers number them)."""
+    parser = PatchParser(files, limit, keep_lines)
+    headers = parser.headers
+    # No patch line but a section header starts with "diff --" (hunk lines start with a
+    # column mark), so a plain split finds the sections.
+    pieces = data.split(b"\ndiff --")
+    if pieces[0].startswith(b"diff --"):
+        pieces[0] = pieces[0][7:]
+    else:
+        pieces.pop(0)  # nothing before the first section belongs to a file
+    index = -1
+    last = b""
+    for piece in pieces:
+        section = b"diff --" + piece
+        eol = section.find(b"\n")
+        line = section[:eol] if eol != -1 else section
+        found = headers.get(line)
+        index = found if found is not None else (index if line == last else index + 1)
+        last = line
+        if not 0 <= index < len(files):
+            continue
+        f = files[index]
+        hunk = section.find(b"\n@@")
+        if hunk == -1:
+            if b"\nBinary files " in section or b"\nGIT binary patch" in section:
+                f.binary = True
+            continue
+        body = section[hunk:]
+        if b"\0" in body:
+            f.binary = True  # binary by content: nothing of this section is counted or kept
+            continue
+        if body.startswith(b"\n@@@") or (
+                keep_lines and parser.kept.get(index, 0) + len(body) > parser.limit):
+            parser.section(index, line, section)  # merges, binary or over budget: slow path
+            continue
+        f.deleted += body.count(b"\n-")
+        added = body.count(b"\n+")
+        f.added += added
+        if not added or not keep_lines or f.is_gitlink:
+            continue
+        text = body.decode("utf-8", "replace")
+        texts = _ADDED.findall(text)
+        numbers: list[int] = []
+        for start, count in _HEADS.findall(text):
+            n = 1 if count == "" else int(count)
+            if n:
+                numbers.extend(range(int(start), int(start) + n))
+        if len(numbers) != len(texts):  # not the shape -U0 promises: take the slow path
+            f.added -= added
+            f.deleted -= body.count(b"\n-")
+            parser.section(index, line, section)
+            continue
+        parser.kept[index] = parser.kept.get(index, 0) + len(body)
+        f.added_lines.extend(zip(numbers, texts, strict=True))
     parser.close()
 
 
+def parse_patch(data: bytes, files: list[FileChange], *, limit: int | None = None) -> None:
+    """Fill ``files`` from a whole patch held in memory (tests, small diffs)."""
+    parse_patch_blocks([data], files, limit=limit)
+
+
 def parse_diff_stream(stream: IO[bytes], *, keep_lines: bool = True) -> list[FileChange]:
-    """Parse ``--raw -z -p`` output from a pipe, reading the patch in blocks."""
+    """Parse ``--raw -z -p`` output from a pipe: the raw entries, then the patch in blocks."""
     buf = b""
     while True:
         chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
@@ -447,14 +586,16 @@ def parse_diff_stream(stream: IO[bytes], *, keep_lines: bool = True) -> list[Fil
         started = first_patch < len(tokens) and tokens[first_patch][:1] not in (b"", b":")
         if not chunk or started or first_patch < len(tokens) - 1:
             break
-    parser = PatchParser(files, keep_lines=keep_lines)
-    parser.feed(b"\0".join(tokens[first_patch:]))
-    while True:
-        chunk = stream.read(1 << 18)
-        if not chunk:
-            break
-        parser.feed(chunk)
-    parser.close()
+
+    def blocks() -> Iterator[bytes]:
+        yield b"\0".join(tokens[first_patch:])
+        while True:
+            chunk = stream.read(1 << 18)
+            if not chunk:
+                return
+            yield chunk
+
+    parse_patch_blocks(blocks(), files, keep_lines=keep_lines)
     return files
 
 
@@ -568,10 +709,7 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
             files.extend(_parse_raw([meta, *paths])[0])
         if pipe.peek(len(_MARK)) != _MARK and pipe.peek(1) == b"\0":
             pipe.skip(1)  # the separator between the raw entries and the patch
-        parser = PatchParser(files)
-        for block in pipe.patch_blocks():
-            parser.feed(block)
-        parser.close()
+        parse_patch_blocks(pipe.patch_blocks(), files)
         yield ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
                         author_email=email, message=message, files=files, tree=tree,
                         trailer_block=trailer_block)

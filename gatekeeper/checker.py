@@ -108,6 +108,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         if ctx.config.roster and not author[1]:
             author = git.ident(repo, "AUTHOR")
         change = git.staged_changes(repo, head, message, author)
+        _expand_copies(cat, change)
         _decode_wide(cat, change)
         reader = _Reader(cat)
 
@@ -193,6 +194,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                                "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0).")
             ctx = ctx_for(change.parents[0] if change.parents else None)
             last_ctx = ctx
+            _expand_copies(cat, change)
             _decode_wide(cat, change)
 
             def open_halts(c: Context = ctx) -> dict[str, list[str]]:
@@ -301,6 +303,33 @@ def _wide_codec(head: bytes) -> str | None:
         if head.startswith(bom):
             return codec
     return None
+
+
+def _expand_copies(cat: git.CatFile, change: ChangeSet) -> None:
+    """A copy (C) is a new file at its path: give the rules its whole content, as for an
+    added file, while ``old_path`` keeps the name it was copied from. Copies are found only
+    from sources changed in the same commit, so this reads few blobs."""
+    limit = scan_limit()
+    for f in change.files:
+        if f.status != "C" or f.is_gitlink or not f.new_blob.strip("0"):
+            continue
+        got = cat.read_prefix(f.new_blob, limit)
+        if got is None or got[1] != "blob":
+            continue
+        data = got[3]
+        f.added_lines = []
+        f.deleted = 0
+        f.truncated = got[2] > limit
+        if b"\0" in data[: git.BINARY_PROBE]:
+            f.binary, f.added = True, 0
+            continue
+        f.binary = False
+        text = data.decode("utf-8", "replace")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        f.added = len(lines) if not f.truncated else cat.line_count(f.new_blob)
+        f.added_lines = list(enumerate(lines, 1))
 
 
 def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:

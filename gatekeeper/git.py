@@ -183,6 +183,24 @@ class CatFile:
         stdout.read(1)  # the newline after the content
         return got[0], got[1], got[2], head
 
+    def line_count(self, spec: str) -> int:
+        """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
+        got = self._ask(f"contents {spec}")
+        if got is None:
+            return 0
+        stdout = self._proc.stdout
+        assert stdout is not None
+        left, lines, last = got[2], 0, b"\n"
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            lines += piece.count(b"\n")
+            last = piece[-1:]
+            left -= len(piece)
+        stdout.read(1)
+        return lines + (0 if last == b"\n" else 1)
+
     def is_text(self, spec: str) -> bool:
         """True unless ``spec`` is a blob with a NUL in its first 8,000 bytes (git's test for
         binary content, without attributes); an absent side counts as text."""
