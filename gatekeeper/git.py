@@ -307,17 +307,13 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
         with _cat(repo, cat) as reader:
             hidden = [(pair, path) for pair, path in suspects
                       if reader.is_text(f"{pair[0]}:{path}") and reader.is_text(f"{pair[1]}:{path}")]
-        if hidden:
-            again = sorted({pair for pair, _ in hidden})
-            paths = sorted({_literal(path) for _, path in hidden})
-            out = run(["diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames", "--text",
-                       "--no-ext-diff", "--no-textconv", "--", *paths], repo.cwd,
-                      input="".join(f"{b} {t}\n" for b, t in again).encode())
-            recount: dict[tuple[str, str], dict[str, int]] = {}
-            _read_tree_numstat(out, recount, [])
-            for pair, path in hidden:
-                if path in recount.get(pair, {}):
-                    result[pair][path] = recount[pair][path]
+        # numstat ignores --text for attribute-binary files; their patch does not: count it.
+        by_pair: dict[tuple[str, str], list[str]] = {}
+        for pair, path in hidden:
+            by_pair.setdefault(pair, []).append(path)
+        for pair, paths in sorted(by_pair.items()):
+            for path, lines in _count_patch(repo, ["diff-tree", "-r", *pair], paths).items():
+                result[pair][path] = lines
     return result
 
 
@@ -383,12 +379,23 @@ def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str],
             hidden = [p for p in suspects
                       if reader.is_text(f"{base}:{p}") and reader.is_text(f"{new}{p}")]
         if hidden:
-            out = run(["diff", *opts, "--text", *where, "--", *map(_literal, hidden)], repo.cwd)
-            for token in out.split(b"\0"):
-                if token.strip():
-                    path, lines, _ = _numstat_entry(token.strip(b"\n"))
-                    stats[path] = lines
+            stats.update(_count_patch(repo, ["diff", *where], hidden))
     return stats
+
+
+def _count_patch(repo: Repo, diff: list[str], paths: list[str]) -> dict[str, int]:
+    """Lines added plus deleted per path, counted from the ``--text`` patch (binary by
+    content counts zero): for files git's numstat calls binary only by attribute."""
+    proc = _popen([*diff[:1], *_DIFF_OPTS, "--no-renames", *diff[1:], "--",
+                   *map(_literal, paths)], repo.cwd,
+                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    files = parse_diff_stream(proc.stdout, keep_lines=False)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {diff[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return {f.path: 0 if f.binary else f.changed for f in files}
 
 
 def _numstat_entry(token: bytes) -> tuple[str, int, bool]:

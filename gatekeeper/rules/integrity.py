@@ -114,9 +114,9 @@ def _approval_problem(cc: CheckContext, events: list[dict[str, Any]]) -> str | N
     read = cc.env.read_bytes
     if read is None:
         return None
-    for ev in events:
-        if ev.get("event") != "approve":
-            continue
+    # The ledger keeps the last approval per artifact: an earlier one it supersedes is moot.
+    last = {(ev.get("feature"), ev.get("kind")): ev for ev in events if ev.get("event") == "approve"}
+    for ev in last.values():
         data = read(cc.change, ev["path"], False)
         where = "this commit" if cc.change.commit else "the index"
         if data is None:
