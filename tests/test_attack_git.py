@@ -126,13 +126,12 @@ def test_type_changes_do_not_hide_the_next_files_lines(tmp_path: Path, mode: str
 
 
 def test_type_changes_do_not_hide_lines_from_the_server(server: Path, work: GitRepo) -> None:
-    before = ref_of(server, "refs/heads/main")
     _type_changes(work)
     work.commit("type changes", agent="backend-coder")
-    proc = push(work, "origin", "HEAD:main", user="bob")
+    proc = push(work, "origin", "HEAD:refs/heads/type-changes", user="bob")
     assert proc.returncode == 1, proc.stderr
     assert "hardcoded-secret" in inbox_rules(server)
-    assert ref_of(server, "refs/heads/main") == before
+    assert ref_of(server, "refs/heads/type-changes") is None
 
 
 def test_symlink_turned_file_is_read_as_that_file(tmp_path: Path) -> None:
@@ -279,13 +278,11 @@ def test_replaced_blob_is_not_what_is_judged(tmp_path: Path) -> None:
 
 def test_grafts_do_not_rewrite_history(tmp_path: Path) -> None:
     repo, base = client_repo(tmp_path)
-    bad = repo.commit("keys", agent="backend-coder",
-                      files={"src/auth/keys.py": "# keys\n" + SECRET})
-    # Graft the bad commit onto a twin with the same tree: its diff would be empty.
-    tree = repo.git("rev-parse", f"{bad}^{{tree}}").stdout.strip()
-    twin = repo.git("commit-tree", tree, "-p", f"{bad}~1", input="twin\n").stdout.strip()
+    repo.commit("keys", agent="backend-coder", files={"src/auth/keys.py": "# keys\n" + SECRET})
+    fix = repo.commit("no keys", agent="backend-coder", files={"src/auth/keys.py": "# keys\n"})
+    # Graft the fix straight onto the base: the commit with the secret leaves the range.
     (repo.path / ".git" / "info").mkdir(exist_ok=True)
-    (repo.path / ".git" / "info" / "grafts").write_text(f"{bad} {twin}\n{twin} {base}\n")
+    (repo.path / ".git" / "info" / "grafts").write_text(f"{fix} {base}\n")
     assert findings(check(repo, "range", base), "hardcoded-secret")
 
 
@@ -299,7 +296,7 @@ def test_replace_ref_on_the_server_does_not_swap_a_pushed_commit(
     git(server, "fetch", "-q", str(work.path), f"{twin}:refs/heads/tmp-twin")
     git(server, "update-ref", f"refs/replace/{bad}", twin)
     git(server, "update-ref", "-d", "refs/heads/tmp-twin")
-    proc = push(work, "origin", "HEAD:main", user="bob")
+    proc = push(work, "origin", "HEAD:refs/heads/replaced", user="bob")
     git(server, "update-ref", "-d", f"refs/replace/{bad}")
     assert proc.returncode == 1, proc.stderr
     assert "hardcoded-secret" in inbox_rules(server)
@@ -320,7 +317,8 @@ def _main_moves_on(server: Path, tmp_path: Path) -> None:
 def test_merge_ours_cannot_undo_mains_ledger(server: Path, work: GitRepo, tmp_path: Path,
                                               where: str) -> None:
     start = work.head()
-    work.commit("feature work", agent="backend-coder", files={"src/auth/f.py": "# f\nF = 1\n"})
+    work.commit("feature work", agent="backend-coder",
+                files={f"src/auth/{tmp_path.name}.py": "# f\nF = 1\n"})
     _main_moves_on(server, tmp_path)
     work.git("fetch", "-q", "origin")
     work.git("merge", "-q", "-s", "ours", "--no-edit", "-m",
@@ -330,11 +328,10 @@ def test_merge_ours_cannot_undo_mains_ledger(server: Path, work: GitRepo, tmp_pa
         hits = findings(report, "ledger-integrity")
         assert hits and any("drops or changes ledger events" in h["message"] for h in hits), hits
         return
-    before = ref_of(server, "refs/heads/main")
-    proc = push(work, "origin", "HEAD:main", user="bob")
+    proc = push(work, "origin", "HEAD:refs/heads/ours-merge", user="bob")
     assert proc.returncode == 1, proc.stderr
     assert "ledger-integrity" in inbox_rules(server)
-    assert ref_of(server, "refs/heads/main") == before
+    assert ref_of(server, "refs/heads/ours-merge") is None
 
 
 def test_merge_that_reverts_mains_config_is_a_governed_change(
@@ -343,10 +340,12 @@ def test_merge_that_reverts_mains_config_is_a_governed_change(
     git(tmp_path, "clone", "-q", str(server), "alice")
     alice = GitRepo(tmp_path / "alice")
     cfg = alice.path / ".pact" / "config.toml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "\n# reviewed by alice\n", encoding="utf-8")
+    cfg.write_text(cfg.read_text(encoding="utf-8") + f"\n# reviewed by alice {tmp_path.name}\n",
+                   encoding="utf-8")
     alice.commit_ledger("config note")
     assert push(alice, "origin", "HEAD:main", user="alice").returncode == 0
-    work.commit("feature work", agent="backend-coder", files={"src/auth/f.py": "# f\nF = 1\n"})
+    work.commit("feature work", agent="backend-coder",
+                files={f"src/auth/{tmp_path.name}.py": "# f\nF = 1\n"})
     work.git("fetch", "-q", "origin")
     work.git("merge", "-q", "-s", "ours", "--no-edit", "-m",
              "merge main\n\nPACT-Agent: backend-coder\n", "origin/main")
@@ -360,13 +359,15 @@ def test_plain_merge_of_main_does_not_rejudge_mains_work(
     """Not an attack: the control case. Merging main (with its ledger events) into a feature
     is not a governed change by the feature's author."""
     start = work.head()
-    work.commit("feature work", agent="backend-coder", files={"src/auth/f.py": "# f\nF = 1\n"})
+    work.commit("feature work", agent="backend-coder",
+                files={f"src/auth/{tmp_path.name}.py": "# f\nF = 1\n"})
     _main_moves_on(server, tmp_path)
     work.git("fetch", "-q", "origin")
     work.git("merge", "-q", "--no-edit", "-m", "merge main\n\nPACT-Agent: backend-coder\n",
              "origin/main")
     assert not findings(check(work, "range", start), "ledger-integrity")
-    assert push(work, "origin", "HEAD:refs/heads/feature", user="bob").returncode == 0
+    proc = push(work, "origin", "HEAD:refs/heads/plain-merge", user="bob")
+    assert proc.returncode == 0, proc.stderr
 
 
 # -- class 6: encodings and sizes are not holes ----------------------------------------------
@@ -385,7 +386,7 @@ def test_wide_text_with_a_bom_is_scanned(tmp_path: Path, codec: str, bom: bytes)
 def test_wide_text_is_scanned_on_the_server(server: Path, work: GitRepo) -> None:
     work.commit("keys", agent="backend-coder",
                 files={"src/auth/keys.py": b"\xff\xfe" + ("# keys\n" + SECRET).encode("utf-16-le")})
-    proc = push(work, "origin", "HEAD:main", user="bob")
+    proc = push(work, "origin", "HEAD:refs/heads/wide", user="bob")
     assert proc.returncode == 1 and "hardcoded-secret" in inbox_rules(server), proc.stderr
 
 
