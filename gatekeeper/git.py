@@ -45,6 +45,9 @@ _DIFF_OPTS = (
     "--raw", "-z", "-p", "-U0", "-C", "--text", "--no-abbrev",
     "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/",
 )
+# A range is read without in-tree attributes (see attribute_free), so git's own test by
+# content decides binary-ness and real binaries do not flood the stream.
+_LOG_DIFF_OPTS = tuple(o for o in _DIFF_OPTS if o != "--text")
 #: git's own rule for binary content: a NUL byte in the first 8,000 bytes of either side.
 BINARY_PROBE = 8000
 
@@ -66,14 +69,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _popen(args: Sequence[str], cwd: Path, **kw: object) -> subprocess.Popen[bytes]:
+def _popen(args: Sequence[str], cwd: Path, *, extra_env: dict[str, str] | None = None,
+           **kw: object) -> subprocess.Popen[bytes]:
     argv = ("git", "--no-replace-objects", *_CONFIG, *args)
     SPAWNED.append(tuple(args))
     if os.environ.get("GATEKEEPER_TRACE_GIT"):
         with open(os.environ["GATEKEEPER_TRACE_GIT"], "a", encoding="utf-8") as fh:
             fh.write(" ".join(args[:2]) + "\n")
     proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
-        argv, cwd=cwd, env=_env(), **kw)
+        argv, cwd=cwd, env={**_env(), **(extra_env or {})}, **kw)
     _LIVE[:] = [p for p in _LIVE if p.poll() is None]
     _LIVE.append(proc)
     return proc
@@ -86,9 +90,11 @@ def kill_all() -> None:
             proc.kill()
 
 
-def run(args: Sequence[str], cwd: Path, *, input: bytes | None = None, check: bool = True) -> bytes:
+def run(args: Sequence[str], cwd: Path, *, input: bytes | None = None, check: bool = True,
+        extra_env: dict[str, str] | None = None) -> bytes:
     """Run ``git args`` in ``cwd`` and return stdout; raise GitError on failure when ``check``."""
-    proc = _popen(args, cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+    proc = _popen(args, cwd, extra_env=extra_env,
+                  stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(input)
     if check and proc.returncode != 0:
@@ -130,6 +136,40 @@ def discover(path: Path | None = None) -> Repo:
         common = (where / common).resolve()
     top = None if bare else (where / lines[4]).resolve() if len(lines) > 4 else where
     return Repo(top=top, git_dir=git_dir, common_dir=common, bare=bare, shallow=lines[3] == "true")
+
+
+_NO_ATTR_DIR: list[str] = []
+
+
+def attribute_free(repo: Repo) -> tuple[Path, dict[str, str], list[str]]:
+    """(cwd, environment, options) under which git reads no in-tree ``.gitattributes``.
+
+    git reads attributes from the work tree (falling back to the index), from
+    ``core.attributesFile``, the system file and ``$GIT_DIR/info/attributes``; newer git also
+    from ``attr.tree`` (HEAD in a bare repository). Judging commits needs none of them: git
+    runs in an empty directory posing as the work tree, with an index that does not exist,
+    so binary-ness is git's own test by content. Only ``info/attributes`` remains (an
+    administrator's file, never a pushed one); when it exists, patches are read with
+    ``--text`` and binary-ness decided by the parser, by content.
+    """
+    if not _NO_ATTR_DIR or not os.path.isdir(_NO_ATTR_DIR[0]):
+        import atexit
+        import shutil
+        import tempfile
+
+        _NO_ATTR_DIR[:] = [tempfile.mkdtemp(prefix="gatekeeper-noattr-")]
+        atexit.register(shutil.rmtree, _NO_ATTR_DIR[0], True)
+    empty = _NO_ATTR_DIR[0]
+    env = {"GIT_DIR": str(repo.git_dir), "GIT_WORK_TREE": empty,
+           "GIT_INDEX_FILE": os.path.join(empty, "index"), "GIT_ATTR_NOSYSTEM": "1"}
+    opts = ["-c", "core.attributesFile=" + os.devnull, "-c", "attr.tree=" + EMPTY_TREE]
+    info = repo.common_dir / "info" / "attributes"
+    try:
+        if info.stat().st_size > 0:
+            opts.append("--text")
+    except OSError:
+        pass
+    return Path(empty), env, opts
 
 
 class CatFile:
@@ -265,9 +305,10 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     One ``git log`` process for any number of commits. Merge commits carry a combined
     diff: only what differs from every parent.
     """
-    args = ["log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
-            LOG_FORMAT,
-            "--diff-merges=combined", *_DIFF_OPTS]
+    cwd, env, cfg = attribute_free(repo)
+    text = ["--text"] if "--text" in cfg else []
+    args = [*cfg[:4], "log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
+            LOG_FORMAT, "--diff-merges=combined", *_LOG_DIFF_OPTS, *text]
     if limit is not None:
         args.append(f"--max-count={limit}")
     stdin_revs = [*include, *(f"^{r}" for r in exclude)]
@@ -275,7 +316,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     if exclude_refs:
         # e.g. ["--all"] on a server: only commits new to the repository.
         args += ["--not", *exclude_refs]
-    proc = _popen(args, repo.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                   stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(("\n".join(stdin_revs) + "\n").encode())
@@ -297,12 +338,14 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
     result: dict[tuple[str, str], dict[str, int]] = {p: {} for p in pairs}
     if not pairs:
         return result
-    args = ["diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames", "--no-ext-diff",
-            "--no-textconv", "--", *pathspecs]
+    cwd, env, cfg = attribute_free(repo)
+    args = [*cfg[:4], "diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames",
+            "--no-ext-diff", "--no-textconv", "--", *pathspecs]
     unique = sorted(set(pairs))
     suspects: list[tuple[tuple[str, str], str]] = []
-    _read_tree_numstat(run(args, repo.cwd, input="".join(f"{b} {t}\n" for b, t in unique)
-                           .encode()), result, suspects)
+    _read_tree_numstat(run(args, cwd, extra_env=env,
+                           input="".join(f"{b} {t}\n" for b, t in unique).encode()),
+                       result, suspects)
     if suspects:
         with _cat(repo, cat) as reader:
             hidden = [(pair, path) for pair, path in suspects
