@@ -75,7 +75,10 @@ def _popen(args: Sequence[str], cwd: Path, *, extra_env: dict[str, str] | None =
     SPAWNED.append(tuple(args))
     if os.environ.get("GATEKEEPER_TRACE_GIT"):
         with open(os.environ["GATEKEEPER_TRACE_GIT"], "a", encoding="utf-8") as fh:
-            fh.write(" ".join(args[:2]) + "\n")
+            i = 0
+            while i < len(args) and args[i] == "-c":  # the command, not its -c options
+                i += 2
+            fh.write(" ".join(args[i : i + 2]) + "\n")
     proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
         argv, cwd=cwd, env={**_env(), **(extra_env or {})}, **kw)
     _LIVE[:] = [p for p in _LIVE if p.poll() is None]
