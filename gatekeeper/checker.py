@@ -133,11 +133,36 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                         server=opts.where == "server")
         findings = evaluate(change, ctx, ident, env) if change.files else []
+        findings.extend(_staged_merge(repo, cat, change, ident, env))
         report = Report(findings=findings, commits=1, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
         _oversize(report, [(change, f) for f in change.files if f.truncated], opts.where,
                   ident.agent)
         return finish(repo, report, ctx, opts)
+
+
+def _staged_merge(repo: git.Repo, cat: git.CatFile, change: ChangeSet, ident: Any,
+                  env: Environment) -> list[Finding]:
+    """A merge being committed (``MERGE_HEAD``): judged against each parent for the governed
+    paths, as a pushed merge is, so ``merge -s ours`` is caught before it is even made."""
+    try:
+        others = (repo.git_dir / "MERGE_HEAD").read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not others or not change.parents:
+        return []
+    tree = git.run(["write-tree"], repo.cwd, check=False).decode().strip()
+    if not tree:
+        return []
+    merge = ChangeSet(commit=None, parents=(*change.parents, *others),
+                      author_name=change.author_name, author_email=change.author_email,
+                      message=change.message, files=change.files, tree=tree,
+                      trailer_block=change.trailer_block)
+    out: list[Finding] = []
+    for view, who in _merge_views(repo, cat, [(merge, ident)]):
+        out.extend(evaluate(view, load_at(repo, cat, view.parents[0]), who, env,
+                            only={"ledger-integrity"}))
+    return out
 
 
 def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, opts: Options,

@@ -334,6 +334,17 @@ def test_merge_ours_cannot_undo_mains_ledger(server: Path, work: GitRepo, tmp_pa
     assert ref_of(server, "refs/heads/ours-merge") is None
 
 
+def test_merge_ours_is_caught_on_the_client_before_it_is_made(
+        server: Path, work: GitRepo, tmp_path: Path) -> None:
+    work.commit("feature work", agent="backend-coder",
+                files={f"src/auth/{tmp_path.name}.py": "# f\nF = 1\n"})
+    _main_moves_on(server, tmp_path)
+    work.git("fetch", "-q", "origin")
+    work.git("merge", "-q", "-s", "ours", "--no-commit", "origin/main")
+    hits = findings(check(work, "staged", work.head()), "ledger-integrity")
+    assert hits and any("drops or changes ledger events" in h["message"] for h in hits), hits
+
+
 def test_merge_that_reverts_mains_config_is_a_governed_change(
         server: Path, work: GitRepo, tmp_path: Path) -> None:
     start = work.head()
