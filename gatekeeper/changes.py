@@ -476,7 +476,7 @@ class PatchParser:
 
 
 #: A patch up to this size is parsed whole, a file section at a time; a larger one streams.
-WINDOW = 8 << 20
+WINDOW = 4 << 20
 _HEADS = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
 _ADDED = re.compile(r"^\+(.*)", re.M)
 
