@@ -13,18 +13,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gatekeeper import git
-from gatekeeper.changes import MAX_LINE_CHARS, MAX_LINES_PER_FILE, ChangeSet
+from gatekeeper.changes import ChangeSet, FileChange, scan_limit
 from gatekeeper.context import (
+    CONFIG_PATH,
+    POLICY_DIR,
     Context,
     baseline_lost,
     load_at,
     recover_baseline,
     touches_context,
 )
-from gatekeeper.engine import Environment, Finding, evaluate
+from gatekeeper.engine import Environment, Finding, evaluate, fingerprint
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
-from gatekeeper.ledger import Feature
+from gatekeeper.ledger import LEDGER_PATH, Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 from gatekeeper.rules.scope import feature_lines, feature_pathspecs
@@ -49,17 +51,26 @@ class _Reader:
     def __init__(self, cat: git.CatFile) -> None:
         self.cat = cat
 
-    def text(self, change: ChangeSet, path: str, old: bool) -> str | None:
+    @staticmethod
+    def spec(change: ChangeSet, path: str, old: bool) -> str | None:
+        """The cat-file name of ``path`` before (``old``: in the first parent) or after."""
         if change.commit is None:
             rev = (change.parents[0] if change.parents else None) if old else ""
-            spec = f"{rev}:{path}" if old and rev else (None if old else f":{path}")
-        else:
-            rev = (change.parents[0] if change.parents else None) if old else change.commit
-            spec = f"{rev}:{path}" if rev else None
+            return f"{rev}:{path}" if old and rev else (None if old else f":{path}")
+        rev = (change.parents[0] if change.parents else None) if old else change.commit
+        return f"{rev}:{path}" if rev else None
+
+    def data(self, change: ChangeSet, path: str, old: bool) -> bytes | None:
+        """The bytes of ``path`` before or after ``change``; None when absent or not a file."""
+        spec = self.spec(change, path, old)
         if spec is None:
             return None
         got = self.cat.read(spec)
-        return None if got is None or got[1] != "blob" else got[2].decode("utf-8", "replace")
+        return None if got is None or got[1] != "blob" else got[2]
+
+    def text(self, change: ChangeSet, path: str, old: bool) -> str | None:
+        data = self.data(change, path, old)
+        return None if data is None else data.decode("utf-8", "replace")
 
 
 def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -> Report:
@@ -110,6 +121,8 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         if ctx.config.roster and not author[1]:
             author = git.ident(repo, "AUTHOR")
         change = git.staged_changes(repo, head, message, author)
+        _expand_copies(cat, change)
+        _decode_wide(cat, change)
         reader = _Reader(cat)
 
         def scope_lines(feature: Feature, _change: ChangeSet) -> int | None:
@@ -119,7 +132,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
                 if not base:
                     raise GitError(baseline_lost(feature.id, feature.baseline or "",
                                                  repo.shallow))
-            stats = git.numstat(repo, base, None, feature_pathspecs([feature]))
+            stats = git.numstat(repo, base, None, feature_pathspecs([feature]), cat=cat)
             return feature_lines(stats, feature)
 
         halts: dict[str, list[str]] | None = None
@@ -131,14 +144,40 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
             return halts
 
         env = Environment(where=opts.where, scope_lines=scope_lines, read_text=reader.text,
-                          open_halts=open_halts)
+                          read_bytes=reader.data, open_halts=open_halts)
         ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                         server=opts.where == "server")
         findings = evaluate(change, ctx, ident, env) if change.files else []
+        findings.extend(_staged_merge(repo, cat, change, ident, env))
         report = Report(findings=findings, commits=1, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
-        _note_truncation(report, [(change.label, f.path) for f in change.files if f.truncated])
+        _oversize(report, [(change, f) for f in change.files if f.truncated], opts.where,
+                  ident.agent)
         return finish(repo, report, ctx, opts)
+
+
+def _staged_merge(repo: git.Repo, cat: git.CatFile, change: ChangeSet, ident: Any,
+                  env: Environment) -> list[Finding]:
+    """A merge being committed (``MERGE_HEAD``): judged against each parent for the governed
+    paths, as a pushed merge is, so ``merge -s ours`` is caught before it is even made."""
+    try:
+        others = (repo.git_dir / "MERGE_HEAD").read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not others or not change.parents:
+        return []
+    tree = git.run(["write-tree"], repo.cwd, check=False).decode().strip()
+    if not tree:
+        return []
+    merge = ChangeSet(commit=None, parents=(*change.parents, *others),
+                      author_name=change.author_name, author_email=change.author_email,
+                      message=change.message, files=change.files, tree=tree,
+                      trailer_block=change.trailer_block)
+    out: list[Finding] = []
+    for view, who in _merge_views(repo, cat, [(merge, ident)]):
+        out.extend(evaluate(view, load_at(repo, cat, view.parents[0]), who, env,
+                            only={"ledger-integrity"}))
+    return out
 
 
 def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, opts: Options,
@@ -179,8 +218,10 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         # descendant touching the same feature supersedes them.
         reach: dict[str, dict[str, frozenset[str]]] = {}
         pending: dict[tuple[str, str], Any] = {}
-        truncated: list[tuple[str, str]] = []
-        env = Environment(where=opts.where, scope_lines=None, read_text=reader.text, ref=opts.ref)
+        truncated: list[tuple[ChangeSet, FileChange]] = []
+        merges: list[tuple[ChangeSet, Any]] = []
+        env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
+                          read_bytes=reader.data, ref=opts.ref)
         count = 0
         for change in git.log_changes(repo, include, exclude, exclude_refs=exclude_refs,
                                       limit=limit):
@@ -193,6 +234,8 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                                "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0).")
             ctx = ctx_for(change.parents[0] if change.parents else None)
             last_ctx = ctx
+            _expand_copies(cat, change)
+            _decode_wide(cat, change)
 
             def open_halts(c: Context = ctx) -> dict[str, list[str]]:
                 if c.key not in halts_cache:
@@ -205,31 +248,25 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                             server=opts.where == "server")
             findings.extend(evaluate(change, ctx, ident, env))
-            truncated.extend((change.label, f.path) for f in change.files if f.truncated)
+            truncated.extend((change, f) for f in change.files if f.truncated)
+            if change.is_merge:
+                merges.append((change, ident))
             _track_scope_tips(change, env.deferred, reach, pending)
             env.deferred.clear()
-            if touches_context([f.path for f in change.files]):
+            if touches_context([p for f in change.files for p in (f.path, f.old_path) if p]):
                 after[sha] = load_at(repo, cat, sha)
             else:
                 after[sha] = ctx
         findings.extend(_resolve_scope(repo, cat, env, list(pending.values())))
+        for view, ident in _merge_views(repo, cat, merges):
+            findings.extend(evaluate(view, ctx_for(view.parents[0]), ident, env,
+                                     only={"ledger-integrity"}))
         report = Report(findings=findings, commits=count, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
-        _note_truncation(report, truncated)
+        _oversize(report, truncated, opts.where, None)
         if count == 0 and base_label:
             report.notices.append(f"no commits in {base_label}")
         return finish(repo, report, last_ctx, opts)
-
-
-def _note_truncation(report: Report, where: list[tuple[str, str]]) -> None:
-    """Say so when content rules saw only part of a huge file (lines are still counted)."""
-    if not where:
-        return
-    shown = ", ".join(f"{path} ({label})" for label, path in where[:5])
-    more = f" and {len(where) - 5} more" if len(where) > 5 else ""
-    report.notices.append(
-        f"note: content rules read only the first {MAX_LINES_PER_FILE:,} added lines "
-        f"({MAX_LINE_CHARS:,} characters each) of {shown}{more}; every line is counted")
 
 
 def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, frozenset[str]]],
@@ -282,7 +319,8 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
                 raise GitError(baseline_lost(feat.id, base, repo.shallow))
             base_tree = base_trees[base] = got[0]
         pairs.append((base_tree, change.tree))
-    stats = git.numstat_trees(repo, pairs, feature_pathspecs(item[1] for item in requests))
+    stats = git.numstat_trees(repo, pairs, feature_pathspecs(item[1] for item in requests),
+                              cat=cat)
     out: list[Finding] = []
     for (rule, feat, change, ctx, ident), pair in zip(requests, pairs, strict=True):
         lines = feature_lines(stats.get(pair, {}), feat)
@@ -292,7 +330,231 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
             return n if feature.id == want else None  # other features: their own request
 
         scoped = Environment(where=env.where, today=env.today, read_text=env.read_text,
-                             scope_lines=known)
+                             read_bytes=env.read_bytes, scope_lines=known)
         out.extend(evaluate(change, ctx, ident, scoped, only={rule.id}))
         env.expired_seen.update(scoped.expired_seen)
     return out
+
+
+# -- text that git shows as binary: UTF-16/UTF-32 with a byte order mark ------------------------
+
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+
+
+def _wide_codec(head: bytes) -> str | None:
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    return None
+
+
+def _expand_copies(cat: git.CatFile, change: ChangeSet) -> None:
+    """A copy (C) is a new file at its path: give the rules its whole content, as for an
+    added file, while ``old_path`` keeps the name it was copied from. Copies are found only
+    from sources changed in the same commit, so this reads few blobs."""
+    limit = scan_limit()
+    for f in change.files:
+        if f.status != "C" or f.is_gitlink or not f.new_blob.strip("0"):
+            continue
+        got = cat.read_prefix(f.new_blob, limit)
+        if got is None or got[1] != "blob":
+            continue
+        data = got[3]
+        f.added_lines = []
+        f.deleted = 0
+        f.truncated = got[2] > limit
+        if b"\0" in data[: git.BINARY_PROBE]:
+            f.binary, f.added = True, 0
+            continue
+        f.binary = False
+        text = data.decode("utf-8", "replace")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        f.added = len(lines) if not f.truncated else cat.line_count(f.new_blob)
+        f.added_lines = list(enumerate(lines, 1))
+
+
+def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:
+    """Give content rules the lines of UTF-16/UTF-32 files (with a BOM), which the patch shows
+    as binary (NUL bytes). The added lines are the new file's lines that the old one lacks."""
+    for f in change.files:
+        if not f.binary or f.is_deleted or f.is_gitlink or not f.new_blob.strip("0"):
+            continue
+        limit = scan_limit()
+        probe = cat.read_prefix(f.new_blob, 4)
+        codec = _wide_codec(probe[3]) if probe is not None and probe[1] == "blob" else None
+        if codec is None:
+            continue
+        got = cat.read_prefix(f.new_blob, limit)
+        if got is None:
+            continue
+        new_text = got[3][len(_bom_of(codec)) :].decode(codec, "replace")
+        old_lines: dict[str, int] = {}
+        if f.old_blob.strip("0") and not f.is_new:
+            old = cat.read_prefix(f.old_blob, limit)
+            if old is not None and old[1] == "blob":
+                old_codec = _wide_codec(old[3][:4])
+                old_text = (old[3][len(_bom_of(old_codec)) :].decode(old_codec, "replace")
+                            if old_codec else old[3].decode("utf-8", "replace"))
+                for line in old_text.splitlines():
+                    old_lines[line] = old_lines.get(line, 0) + 1
+        added: list[tuple[int, str]] = []
+        for n, line in enumerate(new_text.splitlines(), 1):
+            if old_lines.get(line, 0) > 0:
+                old_lines[line] -= 1
+            else:
+                added.append((n, line))
+        f.binary = False
+        f.added_lines = added
+        f.added = len(added)
+        f.deleted = sum(old_lines.values())
+        f.truncated = got[2] > limit
+
+
+def _bom_of(codec: str | None) -> bytes:
+    return next((bom for bom, name in _BOMS if name == codec), b"")
+
+
+# -- files beyond the scan limits ---------------------------------------------------------------
+
+def _oversize(report: Report, change_files: list[tuple[ChangeSet, FileChange]], where: str,
+              agent: str | None) -> None:
+    """A file whose added text exceeds the scan limit: on the server a block (never accepted
+    unread), elsewhere a notice. ``GATEKEEPER_SCAN_LIMIT`` (bytes; 0: no limit) raises it."""
+    if not change_files:
+        return
+    limit = scan_limit()
+    if where != "server":
+        shown = ", ".join(f"{f.path} ({c.label})" for c, f in change_files[:5])
+        more = f" and {len(change_files) - 5} more" if len(change_files) > 5 else ""
+        report.notices.append(
+            f"note: content rules read only the first {limit:,} bytes of added text of "
+            f"{shown}{more}; every line is counted")
+        return
+    for change, f in change_files:
+        report.findings.append(Finding(
+            rule="scan-limit", title="File beyond the content scan limit", level="ALERT",
+            category="SECURITY", action="block",
+            message=(f"{f.path} adds more than {limit:,} bytes of text ({change.label}); the "
+                     "server scans at most that much per file and does not accept what it "
+                     "has not read"),
+            remedy=("split the file or commit it as a generated artifact elsewhere; an "
+                    "administrator may raise GATEKEEPER_SCAN_LIMIT (bytes; 0 scans in full) "
+                    "in the server hook's environment"),
+            impact="secrets or PII past the limit would reach the repository unscanned",
+            paths=[f.path], commit=change.label, feature=None, agent=agent,
+            fingerprint=fingerprint("scan-limit", None, agent, f"{f.path}\0{f.new_blob}")))
+
+
+# -- merges: judged against each parent for the governed paths -------------------------------
+
+_GOVERNED_SPECS = (":(literal).pact", ":(literal)pyproject.toml")
+
+
+def _merge_views(repo: git.Repo, cat: git.CatFile, merges: list[tuple[ChangeSet, Any]],
+                 ) -> list[tuple[ChangeSet, Any]]:
+    """Each merge seen from each parent whose governed files it does not keep: the change a
+    merge makes to that parent's ledger, config, policies or roster, whatever the strategy
+    (``-s ours``, a manual resolution). The combined diff shows only what differs from every
+    parent, so this is the view that catches a merge undoing one side's governed state.
+
+    A parent's ledger is kept when every one of its events is in the merge's ledger; another
+    governed file when the merge keeps it as that parent left it, or when that parent never
+    changed it since the merge base (the merge brought in the other side's change, which was
+    judged there). One ``diff-tree --stdin`` for every (parent, merge) pair, and one
+    ``merge-base`` per merge that changes a governed file other than the ledger.
+    """
+    if not merges:
+        return []
+    jobs: list[tuple[str, str, ChangeSet, str]] = []
+    for change, _ident in merges:
+        for parent in change.parents:
+            got = cat.info(f"{parent}^{{tree}}")
+            if got is not None and got[0] != change.tree:
+                jobs.append((got[0], change.tree, change, parent))
+    if not jobs:
+        return []
+    out = git.run(["diff-tree", "--stdin", "-r", "--raw", "-z", "--no-renames", "--no-abbrev",
+                   "--", *_GOVERNED_SPECS], repo.cwd,
+                  input="".join(f"{a} {b}\n" for a, b, _, _ in jobs).encode())
+    diffs = git.parse_tree_pairs(out)
+    idents = {id(change): ident for change, ident in merges}
+    views: list[tuple[ChangeSet, Any]] = []
+    bases: dict[str, str | None] = {}
+    for old_tree, new_tree, change, parent in jobs:
+        files = diffs.get((old_tree, new_tree), [])
+        combined = {f.path for f in change.files}
+        kept: list[FileChange] = []
+        for f in files:
+            if parent == change.parents[0] and f.path in combined:
+                continue  # the combined diff already judges it against this parent
+            if f.path == LEDGER_PATH:
+                if _ledger_kept(cat, parent, change):
+                    continue
+            elif _governed_path(f.path):
+                key = change.commit or ""
+                if key not in bases:
+                    bases[key] = _merge_base(repo, change.parents)
+                base = bases[key]
+                mine = cat.info(f"{parent}:{f.path}")
+                before = cat.info(f"{base}:{f.path}") if base else None
+                if (mine[0] if mine else None) == (before[0] if before else None):
+                    continue  # this parent never changed it: the merge took the other side's
+            else:
+                continue
+            kept.append(f)
+        if kept:
+            view = ChangeSet(commit=change.commit, parents=(parent, *(p for p in change.parents
+                                                                       if p != parent)),
+                             author_name=change.author_name, author_email=change.author_email,
+                             message=change.message, files=kept, tree=change.tree,
+                             trailer_block=change.trailer_block)
+            views.append((view, idents[id(change)]))
+    return views
+
+
+def _governed_path(path: str) -> bool:
+    return path.startswith(POLICY_DIR + "/") or path in (CONFIG_PATH, "pyproject.toml")
+
+
+def _ledger_kept(cat: git.CatFile, parent: str, change: ChangeSet) -> bool:
+    """True when every event of ``parent``'s ledger is in the merge's ledger (as data)."""
+    from gatekeeper import yamlio
+    from gatekeeper.errors import ConfigError
+
+    def events(rev: str) -> list[str] | None:
+        got = cat.read(f"{rev}:{LEDGER_PATH}")
+        if got is None or got[1] != "blob":
+            return []
+        try:
+            docs = yamlio.load_all(got[2].decode("utf-8", "replace"), LEDGER_PATH)
+        except ConfigError:
+            return None
+        return [_canonical(d) for d in docs]
+
+    theirs, merged = events(parent), events(change.commit or "")
+    if theirs is None:
+        return True  # an invalid parent ledger was judged (and blocked) where it was made
+    if merged is None:
+        return False
+    left: dict[str, int] = {}
+    for ev in merged:
+        left[ev] = left.get(ev, 0) + 1
+    for ev in theirs:
+        if left.get(ev, 0) <= 0:
+            return False
+        left[ev] -= 1
+    return True
+
+
+def _canonical(doc: Any) -> str:
+    import json
+
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _merge_base(repo: git.Repo, parents: tuple[str, ...]) -> str | None:
+    out = git.run(["merge-base", "--octopus", *parents], repo.cwd, check=False).split()
+    return out[0].decode() if out else None

@@ -103,6 +103,8 @@ class Environment:
     scope_lines: Callable[[Feature, ChangeSet], int | None] | None = None
     #: Text of a path before (old=True) or after the change, None when absent.
     read_text: Callable[[ChangeSet, str, bool], str | None] | None = None
+    #: The bytes of a path before (old=True) or after the change, None when absent.
+    read_bytes: Callable[[ChangeSet, str, bool], bytes | None] | None = None
     #: Open HALT escalations per feature (for the HALT freeze).
     open_halts: Callable[[], Mapping[str, list[str]]] | None = None
     #: Scope requests a range driver resolves in one batch after the stream.

@@ -15,7 +15,14 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gatekeeper.changes import ChangeSet, parse_diff_stream, parse_log_stream
+from gatekeeper.changes import (
+    LOG_FORMAT,
+    ChangeSet,
+    FileChange,
+    _parse_raw,
+    parse_diff_stream,
+    parse_log_stream,
+)
 from gatekeeper.errors import GitError, NotARepository
 from gatekeeper.record import dataclass
 
@@ -32,10 +39,17 @@ _CONFIG = (
     "-c", "log.showSignature=false",
     "-c", "color.ui=never",
 )
+# --text: attributes (``-diff``, ``binary``, a ``diff=`` driver) never hide lines; the parser
+# decides binary-ness by content instead. -C: renames and copies keep their source path.
 _DIFF_OPTS = (
-    "--raw", "-z", "-p", "-U0", "-M",
+    "--raw", "-z", "-p", "-U0", "-C", "--text", "--no-abbrev",
     "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/",
 )
+# A range is read without in-tree attributes (see attribute_free), so git's own test by
+# content decides binary-ness and real binaries do not flood the stream.
+_LOG_DIFF_OPTS = tuple(o for o in _DIFF_OPTS if o != "--text")
+#: git's own rule for binary content: a NUL byte in the first 8,000 bytes of either side.
+BINARY_PROBE = 8000
 
 #: Counts every git process started, so tests and benchmarks can prove batching.
 SPAWNED: list[tuple[str, ...]] = []
@@ -48,17 +62,25 @@ def _env() -> dict[str, str]:
     env["GIT_PAGER"] = "cat"
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.pop("GIT_EXTERNAL_DIFF", None)
+    # What is judged is the real history: replace refs and grafts could show git another one.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    env["GIT_GRAFT_FILE"] = os.devnull
+    env.pop("GIT_REPLACE_REF_BASE", None)
     return env
 
 
-def _popen(args: Sequence[str], cwd: Path, **kw: object) -> subprocess.Popen[bytes]:
-    argv = ("git", *_CONFIG, *args)
+def _popen(args: Sequence[str], cwd: Path, *, extra_env: dict[str, str] | None = None,
+           **kw: object) -> subprocess.Popen[bytes]:
+    argv = ("git", "--no-replace-objects", *_CONFIG, *args)
     SPAWNED.append(tuple(args))
     if os.environ.get("GATEKEEPER_TRACE_GIT"):
         with open(os.environ["GATEKEEPER_TRACE_GIT"], "a", encoding="utf-8") as fh:
-            fh.write(" ".join(args[:2]) + "\n")
+            i = 0
+            while i < len(args) and args[i] == "-c":  # the command, not its -c options
+                i += 2
+            fh.write(" ".join(args[i : i + 2]) + "\n")
     proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
-        argv, cwd=cwd, env=_env(), **kw)
+        argv, cwd=cwd, env={**_env(), **(extra_env or {})}, **kw)
     _LIVE[:] = [p for p in _LIVE if p.poll() is None]
     _LIVE.append(proc)
     return proc
@@ -71,9 +93,11 @@ def kill_all() -> None:
             proc.kill()
 
 
-def run(args: Sequence[str], cwd: Path, *, input: bytes | None = None, check: bool = True) -> bytes:
+def run(args: Sequence[str], cwd: Path, *, input: bytes | None = None, check: bool = True,
+        extra_env: dict[str, str] | None = None) -> bytes:
     """Run ``git args`` in ``cwd`` and return stdout; raise GitError on failure when ``check``."""
-    proc = _popen(args, cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+    proc = _popen(args, cwd, extra_env=extra_env,
+                  stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(input)
     if check and proc.returncode != 0:
@@ -117,6 +141,40 @@ def discover(path: Path | None = None) -> Repo:
     return Repo(top=top, git_dir=git_dir, common_dir=common, bare=bare, shallow=lines[3] == "true")
 
 
+_NO_ATTR_DIR: list[str] = []
+
+
+def attribute_free(repo: Repo) -> tuple[Path, dict[str, str], list[str]]:
+    """(cwd, environment, options) under which git reads no in-tree ``.gitattributes``.
+
+    git reads attributes from the work tree (falling back to the index), from
+    ``core.attributesFile``, the system file and ``$GIT_DIR/info/attributes``; newer git also
+    from ``attr.tree`` (HEAD in a bare repository). Judging commits needs none of them: git
+    runs in an empty directory posing as the work tree, with an index that does not exist,
+    so binary-ness is git's own test by content. Only ``info/attributes`` remains (an
+    administrator's file, never a pushed one); when it exists, patches are read with
+    ``--text`` and binary-ness decided by the parser, by content.
+    """
+    if not _NO_ATTR_DIR or not os.path.isdir(_NO_ATTR_DIR[0]):
+        import atexit
+        import shutil
+        import tempfile
+
+        _NO_ATTR_DIR[:] = [tempfile.mkdtemp(prefix="gatekeeper-noattr-")]
+        atexit.register(shutil.rmtree, _NO_ATTR_DIR[0], True)
+    empty = _NO_ATTR_DIR[0]
+    env = {"GIT_DIR": str(repo.git_dir), "GIT_WORK_TREE": empty,
+           "GIT_INDEX_FILE": os.path.join(empty, "index"), "GIT_ATTR_NOSYSTEM": "1"}
+    opts = ["-c", "core.attributesFile=" + os.devnull, "-c", "attr.tree=" + EMPTY_TREE]
+    info = repo.common_dir / "info" / "attributes"
+    try:
+        if info.stat().st_size > 0:
+            opts.append("--text")
+    except OSError:
+        pass
+    return Path(empty), env, opts
+
+
 class CatFile:
     """A persistent ``git cat-file --batch-command``: many lookups, one process."""
 
@@ -149,6 +207,48 @@ class CatFile:
         data = stdout.read(got[2])
         stdout.read(1)  # the newline after the content
         return got[0], got[1], data
+
+    def read_prefix(self, spec: str, limit: int) -> tuple[str, str, int, bytes] | None:
+        """(object id, type, size, first ``limit`` bytes) of ``spec``, or None if absent. The
+        rest is read and dropped in pieces, so a huge blob never sits in memory."""
+        got = self._ask(f"contents {spec}")
+        if got is None:
+            return None
+        stdout = self._proc.stdout
+        assert stdout is not None
+        head = stdout.read(min(limit, got[2]))
+        left = got[2] - len(head)
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            left -= len(piece)
+        stdout.read(1)  # the newline after the content
+        return got[0], got[1], got[2], head
+
+    def line_count(self, spec: str) -> int:
+        """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
+        got = self._ask(f"contents {spec}")
+        if got is None:
+            return 0
+        stdout = self._proc.stdout
+        assert stdout is not None
+        left, lines, last = got[2], 0, b"\n"
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            lines += piece.count(b"\n")
+            last = piece[-1:]
+            left -= len(piece)
+        stdout.read(1)
+        return lines + (0 if last == b"\n" else 1)
+
+    def is_text(self, spec: str) -> bool:
+        """True unless ``spec`` is a blob with a NUL in its first 8,000 bytes (git's test for
+        binary content, without attributes); an absent side counts as text."""
+        got = self.read_prefix(spec, BINARY_PROBE)
+        return got is None or got[1] != "blob" or b"\0" not in got[3]
 
     def close(self) -> None:
         """End the process."""
@@ -208,9 +308,10 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     One ``git log`` process for any number of commits. Merge commits carry a combined
     diff: only what differs from every parent.
     """
-    args = ["log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
-            "--format=%x00%x00GK1%x00%H%x00%T%x00%P%x00%an%x00%ae%x00%B%x00",
-            "--diff-merges=combined", *_DIFF_OPTS]
+    cwd, env, cfg = attribute_free(repo)
+    text = ["--text"] if "--text" in cfg else []
+    args = [*cfg[:4], "log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
+            LOG_FORMAT, "--diff-merges=combined", *_LOG_DIFF_OPTS, *text]
     if limit is not None:
         args.append(f"--max-count={limit}")
     stdin_revs = [*include, *(f"^{r}" for r in exclude)]
@@ -218,7 +319,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     if exclude_refs:
         # e.g. ["--all"] on a server: only commits new to the repository.
         args += ["--not", *exclude_refs]
-    proc = _popen(args, repo.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                   stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(("\n".join(stdin_revs) + "\n").encode())
@@ -231,50 +332,148 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
 
 
 def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Sequence[str],
-                  ) -> dict[tuple[str, str], dict[str, int]]:
+                  cat: CatFile | None = None) -> dict[tuple[str, str], dict[str, int]]:
     """Lines changed per path for each (base tree, target tree), in one ``git diff-tree --stdin``.
 
-    Binary files count as zero lines.
+    Binary files count as zero lines, binary by content: a file that git reports as binary
+    only because of an attribute (``-diff``, ``binary``) is counted again with ``--text``.
     """
     result: dict[tuple[str, str], dict[str, int]] = {p: {} for p in pairs}
     if not pairs:
         return result
-    args = ["diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames", "--no-ext-diff",
-            "--no-textconv", "--", *pathspecs]
-    out = run(args, repo.cwd, input="".join(f"{b} {t}\n" for b, t in set(pairs)).encode())
+    cwd, env, cfg = attribute_free(repo)
+    args = [*cfg[:4], "diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames",
+            "--no-ext-diff", "--no-textconv", "--", *pathspecs]
+    unique = sorted(set(pairs))
+    suspects: list[tuple[tuple[str, str], str]] = []
+    _read_tree_numstat(run(args, cwd, extra_env=env,
+                           input="".join(f"{b} {t}\n" for b, t in unique).encode()),
+                       result, suspects)
+    if suspects:
+        with _cat(repo, cat) as reader:
+            hidden = [(pair, path) for pair, path in suspects
+                      if reader.is_text(f"{pair[0]}:{path}") and reader.is_text(f"{pair[1]}:{path}")]
+        # numstat ignores --text for attribute-binary files; their patch does not: count it.
+        by_pair: dict[tuple[str, str], list[str]] = {}
+        for pair, path in hidden:
+            by_pair.setdefault(pair, []).append(path)
+        for pair, paths in sorted(by_pair.items()):
+            for path, lines in _count_patch(repo, ["diff-tree", "-r", *pair], paths).items():
+                result[pair][path] = lines
+    return result
+
+
+def _read_tree_numstat(out: bytes, result: dict[tuple[str, str], dict[str, int]],
+                       binary: list[tuple[tuple[str, str], str]]) -> None:
     current: dict[str, int] | None = None
+    pair = ("", "")
     pos, n = 0, len(out)
     while pos < n:
         head = _TREE_PAIR.match(out, pos)
         if head is not None:
-            current = result.setdefault((head.group(1).decode(), head.group(2).decode()), {})
+            pair = (head.group(1).decode(), head.group(2).decode())
+            current = result.setdefault(pair, {})
             pos = head.end()
             continue
         end = out.find(b"\0", pos)
         end = n if end == -1 else end
         if current is not None:
-            path, lines = _numstat_entry(out[pos:end])
+            path, lines, is_binary = _numstat_entry(out[pos:end])
             current[path] = lines
+            if is_binary:
+                binary.append((pair, path))
         pos = end + 1
-    return result
 
 
-def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str]) -> dict[str, int]:
+class _cat:  # a context manager used like a function, hence the lower-case name
+    """The caller's CatFile, or a new one closed on exit."""
+
+    def __init__(self, repo: Repo, cat: CatFile | None) -> None:
+        self.own = cat is None
+        self.cat = cat if cat is not None else CatFile(repo)
+
+    def __enter__(self) -> CatFile:
+        return self.cat
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own:
+            self.cat.close()
+
+
+def _literal(path: str) -> str:
+    return ":(literal)" + path
+
+
+def numstat(repo: Repo, base: str, target: str | None, pathspecs: Sequence[str],
+            cat: CatFile | None = None) -> dict[str, int]:
     """Lines changed per path from ``base`` to ``target`` (None: the index). Binary files
-    count as zero lines."""
+    count as zero lines, binary by content (an attribute cannot make text count zero)."""
     where = ["--cached", base] if target is None else [base, target]
-    out = run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
-               *where, "--", *pathspecs], repo.cwd)
+    opts = ["--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv"]
+    out = run(["diff", *opts, *where, "--", *pathspecs], repo.cwd)
     stats: dict[str, int] = {}
+    suspects: list[str] = []
     for token in out.split(b"\0"):
         if token.strip():
-            path, lines = _numstat_entry(token.strip(b"\n"))
+            path, lines, is_binary = _numstat_entry(token.strip(b"\n"))
             stats[path] = lines
+            if is_binary:
+                suspects.append(path)
+    if suspects:
+        new = ":" if target is None else f"{target}:"
+        with _cat(repo, cat) as reader:
+            hidden = [p for p in suspects
+                      if reader.is_text(f"{base}:{p}") and reader.is_text(f"{new}{p}")]
+        if hidden:
+            stats.update(_count_patch(repo, ["diff", *where], hidden))
     return stats
 
 
-def _numstat_entry(token: bytes) -> tuple[str, int]:
-    """``added<TAB>deleted<TAB>path`` -> (path, added + deleted); "-" (binary) counts 0."""
+def _count_patch(repo: Repo, diff: list[str], paths: list[str]) -> dict[str, int]:
+    """Lines added plus deleted per path, counted from the ``--text`` patch (binary by
+    content counts zero): for files git's numstat calls binary only by attribute."""
+    proc = _popen([*diff[:1], *_DIFF_OPTS, "--no-renames", *diff[1:], "--",
+                   *map(_literal, paths)], repo.cwd,
+                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    files = parse_diff_stream(proc.stdout, keep_lines=False)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {diff[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return {f.path: 0 if f.binary else f.changed for f in files}
+
+
+def _numstat_entry(token: bytes) -> tuple[str, int, bool]:
+    """``added<TAB>deleted<TAB>path`` -> (path, added + deleted, binary); "-" (binary) counts 0."""
     added, deleted, path = token.split(b"\t", 2)
     return (path.decode("utf-8", "surrogateescape"),
-            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))
+            (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)),
+            added == b"-")
+
+
+def parse_tree_pairs(out: bytes) -> dict[tuple[str, str], list[FileChange]]:
+    """``diff-tree --stdin --raw -z`` output over tree pairs -> the raw entries of each pair."""
+    result: dict[tuple[str, str], list[FileChange]] = {}
+    tokens: list[bytes] = []
+    pair: tuple[str, str] | None = None
+    pos, n = 0, len(out)
+
+    def flush() -> None:
+        if pair is not None and tokens:
+            result.setdefault(pair, []).extend(_parse_raw(tokens)[0])
+
+    while pos < n:
+        head = _TREE_PAIR.match(out, pos)
+        if head is not None:
+            flush()
+            tokens = []
+            pair = (head.group(1).decode(), head.group(2).decode())
+            pos = head.end()
+            continue
+        end = out.find(b"\0", pos)
+        end = n if end == -1 else end
+        tokens.append(out[pos:end])
+        pos = end + 1
+    flush()
+    return result

@@ -347,9 +347,9 @@ def test_huge_commit_in_a_range_is_counted_in_full(tmp_path: Path) -> None:
 
 
 def test_truncated_content_scan_is_reported(tmp_path: Path) -> None:
-    repo = pact_repo(tmp_path / "r", estimate=100_000)
-    repo.stage({"src/auth/big.py": "".join(f"v{i} = {i}\n" for i in range(25_000))})
+    repo = pact_repo(tmp_path / "r", estimate=1_000_000)
+    repo.stage({"src/auth/big.py": "".join(f"v{i} = {i}\n" for i in range(250_000))})
     rc, report = repo.check_staged("big", agent="backend-coder")
     assert rc == 0
     (note,) = report["notices"]
-    assert "first 20,000 added lines" in note and "src/auth/big.py" in note
+    assert "first 2,097,152 bytes of added text" in note and "src/auth/big.py" in note

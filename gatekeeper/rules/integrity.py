@@ -45,13 +45,11 @@ def _problem(cc: CheckContext, f: FileChange) -> str | None:
         old = read(cc.change, f.path, True)
         if new is None:
             return "the ledger was deleted; it is append-only"
-        if old is not None and not new.startswith(old.rstrip("\n")):
-            return "earlier ledger events were changed or removed; the ledger is append-only"
         try:
-            parse(new, LEDGER_PATH)
+            _, events = parse(new, LEDGER_PATH)
         except ConfigError as exc:
             return f"the new ledger does not validate: {exc}"
-        return None
+        return _ledger_problem(cc, old, new, events)
     if new is None:
         return None
     try:
@@ -65,6 +63,72 @@ def _problem(cc: CheckContext, f: FileChange) -> str | None:
             parse_pack(new, f.path)
     except ConfigError as exc:
         return f"it does not validate: {exc}"
+    return None
+
+
+def _old_events(old: str) -> list[Any] | None:
+    """The parent's ledger as data (raw documents); None when it cannot be read as YAML."""
+    from gatekeeper import yamlio
+
+    try:
+        return yamlio.load_all(old, LEDGER_PATH)
+    except ConfigError:
+        return None
+
+
+def _ledger_problem(cc: CheckContext, old: str | None, new: str, events: list[Any]) -> str | None:
+    """Append-only by meaning: the parent's events are the first events of the new ledger,
+    unchanged (a merge: all present); every new ``approve`` names a file at this commit."""
+    from gatekeeper import yamlio
+
+    docs = yamlio.load_all(new, LEDGER_PATH)
+    before = [] if old is None else _old_events(old)
+    if before is None:
+        if old is not None and not new.startswith(old.rstrip("\n")):
+            return "earlier ledger events were changed or removed; the ledger is append-only"
+        before = []
+    if cc.change.is_merge:
+        left = [_key(d) for d in docs]
+        for ev in before:
+            k = _key(ev)
+            if k not in left:
+                return ("the merge drops or changes ledger events of "
+                        f"{cc.change.parents[0][:12]}; the ledger is append-only")
+            left.remove(k)
+        fresh = [events[i] for i, d in enumerate(docs) if _key(d) in left]
+    else:
+        if [_key(d) for d in docs[: len(before)]] != [_key(d) for d in before]:
+            return "earlier ledger events were changed or removed; the ledger is append-only"
+        fresh = events[len(before):]
+    return _approval_problem(cc, fresh)
+
+
+def _key(doc: Any) -> str:
+    import json
+
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _approval_problem(cc: CheckContext, events: list[dict[str, Any]]) -> str | None:
+    """An approval must name a file committed with it, with the recorded sha256."""
+    read = cc.env.read_bytes
+    if read is None:
+        return None
+    # The ledger keeps the last approval per artifact: an earlier one it supersedes is moot.
+    last = {(ev.get("feature"), ev.get("kind")): ev for ev in events if ev.get("event") == "approve"}
+    for ev in last.values():
+        data = read(cc.change, ev["path"], False)
+        where = "this commit" if cc.change.commit else "the index"
+        if data is None:
+            return (f"the approve event for {ev['feature']} names {ev['path']}, which is not in "
+                    f"{where}; commit the approved file with the ledger event")
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != ev["sha256"]:
+            return (f"the approve event for {ev['feature']} records sha256 {ev['sha256'][:12]} "
+                    f"but {ev['path']} in {where} has {digest[:12]}; approve the committed "
+                    "version ('gatekeeper approve' after staging it)")
     return None
 
 
