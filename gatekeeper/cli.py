@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import argparse
 
 PHASE_CHOICES = ("prepare", "architect", "code", "test", "done")
-HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive")
+HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive", "claude")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +120,21 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
     sp.add_argument("--server", metavar="BARE_REPO", type=Path)
+    sp.add_argument("--claude", action="store_true",
+                    help="merge the Claude Code hooks into .claude/settings.json")
+
+    sp = sub.add_parser("uninstall", help="remove what install added")
+    sp.add_argument("--claude", action="store_true",
+                    help="remove the Claude Code hooks from .claude/settings.json")
+
+    sp = sub.add_parser("guard", help="judge one proposed file change (for agent harnesses)")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--agent", metavar="ROLE", required=True)
+    sp.add_argument("--content-file", metavar="F",
+                    help="the proposed content ('-' for stdin); default: the file as it is now")
+    sp.add_argument("--delete", action="store_true", help="judge deleting PATH")
+    sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
+    fmt(sp)
 
     sp = sub.add_parser("demo", help="walk a throwaway PACT repository through the three gates")
     sp.add_argument("--keep", action="store_true", help="keep the demo repository")

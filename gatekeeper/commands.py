@@ -146,6 +146,11 @@ def cmd_hook(args: argparse.Namespace) -> int:
     pre-push under the pre-commit framework, in ``PRE_COMMIT_*`` variables (no stdin)."""
     import os
 
+    if args.stage == "claude":
+        # The event names its own directory; the adapter answers on stdout, always exit 0.
+        from gatekeeper.adapters import claude
+
+        return claude.main(sys.stdin, sys.stdout)
     from gatekeeper import hooks
 
     repo = _repo()
@@ -183,11 +188,30 @@ def cmd_policy(args: argparse.Namespace) -> int:
 def cmd_install(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
-    if args.server:
+    if getattr(args, "claude", False):
+        from gatekeeper.adapters import claude_install
+
+        _print(claude_install.install(_repo()))
+    elif args.server:
         _print(install.install_server(args.server))
     else:
         _print(install.install_client(_repo()))
     return Exit.OK
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    if not getattr(args, "claude", False):
+        raise GatekeeperError("uninstall: say what to remove (--claude)")
+    from gatekeeper.adapters import claude_install
+
+    _print(claude_install.uninstall(_repo()))
+    return Exit.OK
+
+
+def cmd_guard(args: argparse.Namespace) -> int:
+    from gatekeeper.adapters import guard
+
+    return guard.run(args, sys.stdout)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -200,7 +224,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init, "feature": cmd_feature, "phase": cmd_phase, "approve": cmd_approve,
     "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
     "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
-    "install": cmd_install, "demo": cmd_demo,
+    "install": cmd_install, "demo": cmd_demo, "uninstall": cmd_uninstall, "guard": cmd_guard,
 }
 
 
