@@ -57,7 +57,8 @@ def decision(answer: dict[str, Any] | None) -> str | None:
     """The permissionDecision of a PreToolUse answer (None: no decision)."""
     if answer is None:
         return None
-    return answer.get("hookSpecificOutput", {}).get("permissionDecision")
+    got = answer.get("hookSpecificOutput", {}).get("permissionDecision")
+    return None if got is None else str(got)
 
 
 def reason(answer: dict[str, Any] | None) -> str:

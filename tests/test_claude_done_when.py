@@ -135,7 +135,7 @@ def test_uninstall_claude_keeps_other_settings(tmp_path: Path) -> None:
     repo = two_feature_repo(tmp_path / "repo")
     settings = repo.path / ".claude/settings.json"
     settings.parent.mkdir()
-    mine = {"permissions": {"allow": ["Bash(npm test)"]},
+    mine: dict[str, Any] = {"permissions": {"allow": ["Bash(npm test)"]},
             "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
                 {"type": "command", "command": "./scripts/audit.sh"}]}]}}
     settings.write_text(json.dumps(mine))

@@ -140,11 +140,29 @@ def main(stdin: IO[str], stdout: IO[str], env: Mapping[str, str] | None = None) 
         from gatekeeper import git
 
         git.kill_all()
-        out = _undecided(event, exc, bool(state["fail_open"]))
+        fail_open = state["fail_open"] if "role" in state else _fail_open(event)
+        out = _undecided(event, exc, bool(fail_open))
     if out:
         stdout.write(out)
         stdout.flush()
     return 0
+
+
+def _fail_open(event: dict[str, Any]) -> bool:
+    """``[claude] fail_open`` of the event's repository, when its context can be read."""
+    try:
+        from pathlib import Path
+
+        from gatekeeper import git
+        from gatekeeper.context import load_at
+
+        cwd = event.get("cwd")
+        repo = git.discover(Path(cwd) if isinstance(cwd, str) and cwd else None)
+        with git.CatFile(repo) as cat:
+            head = cat.info("HEAD")
+            return load_at(repo, cat, head[0] if head else None).config.claude.fail_open
+    except Exception:  # noqa: BLE001 - unknown: fail closed
+        return False
 
 
 def _undecided(event: dict[str, Any], exc: BaseException, fail_open: bool) -> str:

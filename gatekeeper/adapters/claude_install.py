@@ -27,9 +27,17 @@ EVENTS: dict[str, str | None] = {
 TIMEOUT = 30
 
 
-def command() -> str:
-    """The hook command: this Python running the gatekeeper (like the git hooks)."""
-    return f"{shlex.quote(sys.executable)} -m {MARK}"
+def command(event: str = "PreToolUse") -> str:
+    """The hook command: this Python running the gatekeeper (like the git hooks).
+
+    For PreToolUse, a gatekeeper that cannot even start (moved virtualenv, broken install)
+    exits 2, which Claude Code treats as a block: a write is never let through unjudged.
+    """
+    cmd = f"{shlex.quote(sys.executable)} -m {MARK}"
+    if event != "PreToolUse":
+        return cmd
+    return (f"{cmd} || {{ echo 'pact-gatekeeper could not run; the tool call is blocked "
+            "(fail closed)' >&2; exit 2; }")
 
 
 def _path(repo: git.Repo) -> Path:
@@ -99,9 +107,9 @@ def install(repo: git.Repo) -> str:
     data = _load(path)
     _strip(data)
     hooks = data.setdefault("hooks", {})
-    entry = {"type": "command", "command": command(), "timeout": TIMEOUT}
     for event, matcher in EVENTS.items():
-        group: dict[str, Any] = {"hooks": [dict(entry)]}
+        entry = {"type": "command", "command": command(event), "timeout": TIMEOUT}
+        group: dict[str, Any] = {"hooks": [entry]}
         if matcher is not None:
             group = {"matcher": matcher, **group}
         hooks.setdefault(event, []).append(group)
