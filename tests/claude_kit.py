@@ -1,4 +1,4 @@
-# tests/claude_kit.py: Claude Code hook events shaped as documented, run through the real `gatekeeper hook claude`.
+# tests/claude_kit.py: Claude Code hook events shaped as documented, run through `gatekeeper hook claude`.
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-# tests/test_claude_done_when.py: issue 11's "done when", end to end, through the hook that install --claude writes.
+# tests/test_claude_done_when.py: issue 11's "done when", through the hook install --claude writes.
 """In a PACT repository after ``gatekeeper install`` and ``gatekeeper install --claude``,
 the command written into ``.claude/settings.json`` is run with events shaped as Claude Code
 sends them. Denied writes never reach the disk and leave their note in the inbox; the

@@ -1,4 +1,4 @@
-# tests/test_claude_writes.py: PreToolUse for Write/Edit/MultiEdit/NotebookEdit: verdicts, identity, attacks, failures.
+# tests/test_claude_writes.py: PreToolUse for the file tools: verdicts, identity, attacks, failures.
 """Every payload is shaped as Claude Code documents it and runs through the real CLI
 against a real repository. Attack cases first: another name for a governed path, a write
 into .git, an edit hidden in a MultiEdit or a notebook cell, an agent type PACT does not
@@ -99,7 +99,7 @@ def test_secret_in_a_notebook_cell(repo: GitRepo) -> None:
     ev = event(repo, tool="NotebookEdit", agent_type="pact-backend-coder", tool_input={
         "notebook_path": str(repo.path / "src/auth/explore.ipynb"), "cell_id": "c1",
         "new_source": "x = 1\n" + SECRET, "edit_mode": "replace"})
-    clean = dict(ev, tool_input={**ev["tool_input"], "new_source": "x = 2\n"})  # type: ignore[dict-item]
+    clean = dict(ev, tool_input={**ev["tool_input"], "new_source": "x = 2\n"})
     assert run_hook(repo.path, clean)[0] is None
     answer, _ = run_hook(repo.path, ev)
     assert decision(answer) == "deny" and "hardcoded-secret" in reason(answer)

@@ -161,7 +161,7 @@ def _fail_open(event: dict[str, Any]) -> bool:
         with git.CatFile(repo) as cat:
             head = cat.info("HEAD")
             return load_at(repo, cat, head[0] if head else None).config.claude.fail_open
-    except Exception:  # noqa: BLE001 - unknown: fail closed
+    except Exception:
         return False
 
 
