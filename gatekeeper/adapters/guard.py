@@ -11,10 +11,11 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING
 
+from gatekeeper import git
 from gatekeeper.adapters.proposed import OutsideRepository, judge, locate, read_disk
 from gatekeeper.checker import Options
 from gatekeeper.config import normalize_role
-from gatekeeper.errors import Exit, GatekeeperError
+from gatekeeper.errors import Exit, GatekeeperError, NotARepository
 from gatekeeper.identity import Identity
 from gatekeeper.report import dump_json, render_text, to_json
 
@@ -26,10 +27,13 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace, stream: IO[str]) -> int:
     """Judge ``args.path`` with the proposed content; print the report; return the exit code."""
+    here = git.discover()
     try:
         target = locate(args.path)
-    except OutsideRepository as exc:
-        raise GatekeeperError(f"guard: {exc}") from None
+    except (OutsideRepository, NotARepository):
+        target = None
+    if target is None or target.repo.top != here.top:
+        raise GatekeeperError(f"guard: {args.path} is outside the repository at {here.top}")
     if target.rel.startswith(".git/"):
         raise GatekeeperError(f"guard: {args.path} is inside the git directory")
     new: str | None

@@ -55,6 +55,9 @@ def locate(path: str, cwd: str | None = None) -> Target:
         raw = Path(cwd or os.getcwd()) / raw
     full = Path(os.path.realpath(raw))
     probe = full.parent
+    if ".git" in full.parts:
+        # Discover from the working tree above the git directory, not from inside it.
+        probe = Path(*full.parts[: full.parts.index(".git")])
     while not probe.is_dir() and probe != probe.parent:
         probe = probe.parent
     repo = git.discover(probe)
