@@ -312,3 +312,14 @@ def test_allow_is_never_printed() -> None:
     assert PRINTED, "run with the other tests of this module"
     for out in PRINTED:
         assert "allow" not in out.lower().replace("allowed", "")
+
+
+def test_an_existing_ignored_file_is_not_judged_but_a_tracked_one_is(repo: GitRepo) -> None:
+    repo.commit("ignore", agent="orchestrator", files={".gitignore": ".env\n"})
+    (repo.path / ".env").write_text("DEBUG=1\n")
+    assert run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", "DEBUG=0\n"))[0] is None
+    # git ignores only untracked files: a tracked .env is committed, so it is judged
+    repo.git("add", "-f", ".env")
+    repo.commit("env", agent="devops-engineer")
+    answer, _ = run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", "DEBUG=0\n"))
+    assert decision(answer) == "deny" and "env-file" in reason(answer)

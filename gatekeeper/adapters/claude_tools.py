@@ -137,13 +137,13 @@ def write(event: dict[str, Any], tool: str, ti: dict[str, Any], state: dict[str,
     identity_for = _identity(event, state)
     if target.rel.startswith(".git/"):
         return _deny_git_dir(event, target.repo, target.rel, identity_for, tool)
-    if _ignored(target.repo, target.rel):
-        return ""  # never committed, so no commit hook would judge it either
     new = proposed_text(tool, ti, read_disk(target.full))
     if new is None:
         return ""  # the tool itself will fail: nothing gets written
     judged = judge(target.repo, {target.rel: new}, identity_for,
-                   opts=Options(where="claude"))
+                   opts=Options(where="claude"), skip=_ignored)
+    if judged is None:
+        return ""  # an untracked file git ignores is never committed: no hook judges it
     return _answer(event, judged, f"{tool} of {target.rel}", state)
 
 
@@ -164,6 +164,7 @@ def _deny_git_dir(event: dict[str, Any], repo: git.Repo, rel: str, identity_for:
                                "decide which checks run", agent, paths=[rel])]
 
     judged = judge(repo, {}, identity_for, opts=Options(where="claude"), extra=extra)
+    assert judged is not None  # no skip: always a verdict
     return _answer(event, judged, f"{tool} of {rel}", {})
 
 
@@ -331,6 +332,7 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
 
     judged = judge(repo, {}, identity_for, opts=Options(where="claude"), only=SHELL_RULES,
                    opaque=tuple(dict.fromkeys(opaque)), extra=extra)
+    assert judged is not None  # no skip: always a verdict
     if judged.report.blocked:
         _track(event, judged.context, judged.report)
         return deny(reason(judged.report, "Bash command",

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace, stream: IO[str]) -> int:
 
     judged = judge(target.repo, {target.rel: new}, identity_for,
                    opts=Options(where="guard", record=not args.no_notes))
+    assert judged is not None  # no skip: always a verdict
     report = judged.report
     if args.format == "json":
         stream.write(dump_json(to_json(report)))

@@ -11,6 +11,7 @@ baseline to the working tree (untracked files included), with this change applie
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -92,7 +93,10 @@ def line_diff(old: list[str], new: list[str]) -> tuple[list[tuple[int, str]], in
         hi_o -= 1
         hi_n -= 1
     a, b = old[lo:hi_o], new[lo:hi_n]
-    if a and b and len(a) <= _DIFF_LIMIT and len(b) <= _DIFF_LIMIT:
+    # Without a line common to both sides the whole middle is replaced, as git reports it;
+    # only otherwise are lines matched (difflib costs an import on the hook's hot path).
+    if (a and b and len(a) <= _DIFF_LIMIT and len(b) <= _DIFF_LIMIT
+            and not set(a).isdisjoint(b)):
         import difflib  # only for an edit that both removes and adds lines
 
         added: list[tuple[int, str]] = []
@@ -178,12 +182,14 @@ ExtraFor = Callable[[Context], list[Finding]]
 
 def judge(repo: git.Repo, proposals: Mapping[str, str | None], identity_for: IdentityFor, *,
           opts: Options, only: set[str] | None = None, opaque: tuple[str, ...] = (),
-          extra: ExtraFor | None = None) -> Judged:
+          extra: ExtraFor | None = None,
+          skip: Callable[[git.Repo, str], bool] | None = None) -> Judged | None:
     """Judge the proposed new contents of ``proposals`` (repository-relative path -> text,
     None to delete) in ``repo``, and write the notes a commit would.
 
     ``opaque`` paths are changed with content the adapter cannot see (a shell write): they
-    are judged by path only.
+    are judged by path only. ``skip(repo, path)`` is asked about proposed paths absent from
+    ``HEAD``; when it says yes for all of them, there is no verdict (None).
     """
     assert repo.top is not None
     with git.CatFile(repo) as cat:
@@ -196,8 +202,12 @@ def judge(repo: git.Repo, proposals: Mapping[str, str | None], identity_for: Ide
                 **ctx_confine(ctx), identity.agent: confine}})
         files: list[FileChange] = []
         head_text: dict[str, str | None] = {}
-        for rel, new in proposals.items():
+        for rel in proposals:
             head_text[rel] = _blob_text(cat, f"HEAD:{rel}") if head else None
+        if skip is not None and proposals and all(
+                head_text[rel] is None and skip(repo, rel) for rel in proposals):
+            return None
+        for rel, new in proposals.items():
             disk = read_disk(repo.top / rel)
             old = disk if disk is not None else head_text[rel]
             files.append(file_change(rel, old, new, in_head=head_text[rel] is not None))
@@ -257,8 +267,13 @@ def projected_lines(repo: git.Repo, cat: git.CatFile, feature: Feature,
         raise GitError(f"feature {feature.id}: its code baseline {base[:12]} is not in this "
                        "repository (a shallow clone?); fetch full history")
     specs = feature_pathspecs([feature])
+    # The untracked files are listed while the diff runs: two git processes, one wait.
+    listing = git._popen(["ls-files", "-z", "--others", "--exclude-standard", "--", *specs],
+                         repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
     out = git.run(["diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
                    base, "--", *specs], repo.cwd)
+    others, _ = listing.communicate()
     stats: dict[str, int] = {}
     for token in out.split(b"\0"):
         token = token.strip(b"\n")
@@ -266,7 +281,6 @@ def projected_lines(repo: git.Repo, cat: git.CatFile, feature: Feature,
             added, deleted, path = token.split(b"\t", 2)
             stats[path.decode("utf-8", "surrogateescape")] = (
                 (0 if added == b"-" else int(added)) + (0 if deleted == b"-" else int(deleted)))
-    others = git.run(["ls-files", "-z", "--others", "--exclude-standard", "--", *specs], repo.cwd)
     assert repo.top is not None
     for raw in others.split(b"\0"):
         if raw:
