@@ -363,12 +363,21 @@ def _inbox_for(cwd: str) -> tuple[Any, Context | None, str]:
     return Inbox(inbox_dir(repo, ctx.config.inbox if ctx else None)), ctx, problem
 
 
+def _clip(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
+
+
 def _line(meta: Mapping[str, Any]) -> str:
-    text = (f"- {meta.get('id')} {meta.get('level')} {meta.get('category')} {meta.get('rule')}"
-            f" feature={meta.get('feature') or '-'} agent={meta.get('agent') or '-'}: "
-            f"{meta.get('issue')}. Action: {meta.get('recommended_action')}")
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 1] + "…"
+    """One note in one line of at most MAX_LINE_CHARS: who and what first, then the issue
+    and the recommended action, each cut to its share."""
+    head = (f"- {meta.get('id')} {meta.get('level')} {meta.get('category')} {meta.get('rule')}"
+            f" feature={meta.get('feature') or '-'} agent={meta.get('agent') or '-'}: ")
+    room = max(MAX_LINE_CHARS - len(head) - len(". Action: "), 40)
+    action = _clip(str(meta.get("recommended_action") or "-"), room // 2)
+    issue = _clip(str(meta.get("issue") or "-"), room - len(action))
+    sep = " " if issue.endswith((".", "…")) else ". "
+    return _clip(f"{head}{issue}{sep}Action: {action}", MAX_LINE_CHARS)
 
 
 def open_escalations(event: dict[str, Any], env: Mapping[str, str]) -> str:
