@@ -167,3 +167,25 @@ def test_bash_outside_a_repository_prints_nothing(tmp_path: Path) -> None:
     ev = event(tmp_path, tool="Bash", agent_type="pact-backend-coder",
                tool_input={"command": "git commit --no-verify -m x"})
     assert run_hook(tmp_path, ev)[0] is None
+
+
+def test_claude_codes_own_heredoc_commit_style(repo: GitRepo) -> None:
+    """Claude Code writes commit messages through a quoted here-document in $(...)."""
+    repo.write({"src/auth/b.py": "# b\nb = 1\n"})
+    repo.git("add", "src/auth/b.py")
+    command = ('git commit -m "$(cat <<\'EOF\'\nauth: b\n\n'
+               'Co-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)"')
+    cmd = _updated(_bash(repo, command)[0])
+    assert cmd.startswith("git commit --trailer 'PACT-Agent: backend-coder' -m \"$(cat <<")
+    proc = subprocess.run(["bash", "-c", cmd], cwd=repo.path, text=True, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    trailers = repo.git("log", "-1", "--format=%(trailers:only,unfold)").stdout
+    assert "Co-Authored-By: Claude" in trailers and "PACT-Agent: backend-coder" in trailers
+    spoof = command.replace("Co-Authored-By", "PACT-Agent: database-engineer\nCo-Authored-By")
+    assert decision(_bash(repo, spoof)[0]) == "deny"
+
+
+def test_mentioning_a_role_outside_a_commit_is_no_claim(repo: GitRepo) -> None:
+    for cmd in ("git log --grep 'PACT-Agent: database-engineer'",
+                "grep -r 'PACT-Agent: database-engineer' docs"):
+        assert _bash(repo, cmd, agent=None)[0] is None, cmd

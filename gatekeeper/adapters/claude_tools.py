@@ -271,6 +271,8 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
     if repo.top is None:
         return ""
     facts = shell.read(command, cwd)
+    if facts.empty:
+        return ""  # ls, pytest, git status...: no context to load
     claims = list(facts.claims)
     for where, name in facts.message_files:
         text = read_disk(Path(where) / name) if name not in ("", "-") else None

@@ -22,6 +22,7 @@ from gatekeeper.record import dataclass, field
 _OPS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIR = re.compile(r"(\d*)(&>>|&>|>>|>\||>&|>|<<<|<<-|<<|<>|<&|<)")
 _CLAIM = re.compile(r"pact[-_]agent\s*[:=]\s*[\"']?([A-Za-z0-9_.-]+)", re.I)
+_ENV_CLAIM = re.compile(r"\bPACT_AGENT\s*=\s*[\"']?([A-Za-z0-9_.-]+)")
 _WRAPPERS = {"command", "exec", "env", "sudo", "nice", "nohup", "time", "timeout", "xargs"}
 #: git's global options that take a separate value.
 _GIT_VALUE_OPTS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env",
@@ -50,13 +51,18 @@ class Segment:
 
 @dataclass
 class Facts:
-    """What :func:`read` found in a command line."""
+    """What :func:`read` found in a command line (nothing at all for most commands)."""
 
     commit_ends: list[int] = field(default_factory=list)  # offsets just after each `commit`
     claims: list[str] = field(default_factory=list)
     bypasses: list[str] = field(default_factory=list)
     writes: list[tuple[str, str]] = field(default_factory=list)  # (directory, path as written)
     message_files: list[tuple[str, str]] = field(default_factory=list)  # (directory, -F file)
+
+    @property
+    def empty(self) -> bool:
+        """True when the command does nothing the gatekeeper judges."""
+        return not (self.commit_ends or self.claims or self.bypasses or self.writes)
 
 
 def tokenize(cmd: str) -> list[Segment]:
@@ -279,7 +285,12 @@ def _targets(tool: str, args: list[str]) -> list[str]:
 def read(cmd: str, cwd: str) -> Facts:
     """Everything :class:`Facts` records about ``cmd``, run from ``cwd``."""
     facts = Facts()
-    facts.claims = [m.group(1) for m in _CLAIM.finditer(cmd)]
+    # PACT_AGENT=x claims a role for every later commit; a "PACT-Agent: x" text claims one
+    # only in a command that commits (git log --grep 'PACT-Agent: x' claims nothing).
+    facts.claims = [m.group(1) for m in _ENV_CLAIM.finditer(cmd)]
+    if re.search(r"\bcommit\b", cmd):
+        facts.claims += [m.group(1) for m in _CLAIM.finditer(cmd)
+                         if not m.group(0).upper().startswith("PACT_AGENT")]
     here = cwd
     git_spans: list[tuple[int, int]] = []
     for seg in tokenize(cmd):
