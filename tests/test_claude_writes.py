@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from claude_kit import PRINTED, decision, event, reason, run_hook, two_feature_repo, write_event
+from claude_kit import decision, event, reason, run_hook, two_feature_repo, write_event
 from helpers import GitRepo, pact_repo
 
 SECRET = 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'
@@ -305,13 +305,6 @@ def test_subagent_stop_reports_the_notes_of_that_run(repo: GitRepo) -> None:
     assert run_hook(repo.path, stop)[0] is None  # reported once
     other = dict(stop, agent_id="zz9")
     assert run_hook(repo.path, other)[0] is None
-
-
-def test_allow_is_never_printed() -> None:
-    """Over every payload this module (and the kit) ran: no answer grants permission."""
-    assert PRINTED, "run with the other tests of this module"
-    for out in PRINTED:
-        assert "allow" not in out.lower().replace("allowed", "")
 
 
 def test_an_existing_ignored_file_is_not_judged_but_a_tracked_one_is(repo: GitRepo) -> None:
