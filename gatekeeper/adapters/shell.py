@@ -275,10 +275,16 @@ def _targets(tool: str, args: list[str]) -> list[str]:
     if tool in ("cp", "mv", "install", "ln", "rsync"):
         if "-t" in args:
             k = args.index("-t")
-            return args[k + 1 : k + 2] + (plain if tool == "mv" else [])
-        if len(plain) < 2:
+            dest, sources = (args[k + 1] if k + 1 < len(args) else ""), [
+                a for a in plain if a != (args[k + 1] if k + 1 < len(args) else None)]
+        elif len(plain) >= 2:
+            dest, sources = plain[-1], plain[:-1]
+        else:
             return []
-        return plain if tool == "mv" else plain[-1:]
+        # The destination may be a directory: each source lands inside it under its name.
+        out = [dest, *(posixpath.join(dest, posixpath.basename(src.rstrip("/")))
+                       for src in sources)]
+        return out + (sources if tool == "mv" else [])
     return []
 
 
