@@ -144,7 +144,7 @@ def write(event: dict[str, Any], tool: str, ti: dict[str, Any], state: dict[str,
                    opts=Options(where="claude"), skip=_ignored)
     if judged is None:
         return ""  # an untracked file git ignores is never committed: no hook judges it
-    return _answer(event, judged, f"{tool} of {target.rel}", state)
+    return _answer(event, judged, f"{tool} of {target.rel}")
 
 
 def _ignored(repo: git.Repo, rel: str) -> bool:
@@ -165,7 +165,7 @@ def _deny_git_dir(event: dict[str, Any], repo: git.Repo, rel: str, identity_for:
 
     judged = judge(repo, {}, identity_for, opts=Options(where="claude"), extra=extra)
     assert judged is not None  # no skip: always a verdict
-    return _answer(event, judged, f"{tool} of {rel}", {})
+    return _answer(event, judged, f"{tool} of {rel}")
 
 
 # ------------------------------------------------------------------ findings and answers
@@ -201,11 +201,11 @@ def rule_finding(ctx: Context, rule_id: str, fields: dict[str, Any], *, agent: s
         agent=agent, fingerprint=fingerprint(rule.id, None, agent, evidence))
 
 
-def _answer(event: dict[str, Any], judged: Judged, what: str, state: dict[str, Any]) -> str:
+def _answer(event: dict[str, Any], judged: Judged, what: str) -> str:
     report = judged.report
     if not report.blocked:
         return ""
-    _track(event, judged.context, report)
+    _track(event, report)
     return deny(reason(report, what, subagent=bool(event.get("agent_id"))))
 
 
@@ -229,12 +229,12 @@ def reason(report: Report, what: str, *, subagent: bool) -> str:
     return "\n".join(lines)
 
 
-def _track(event: dict[str, Any], ctx: Context, report: Report) -> None:
+def _track(event: dict[str, Any], report: Report) -> None:
     """Remember the notes a subagent raised, for its SubagentStop."""
     agent_id = event.get("agent_id")
     if not isinstance(agent_id, str) or not agent_id or not report.escalations:
         return
-    path = _track_file(ctx, agent_id, event)
+    path = _track_file(agent_id, event)
     if path is None:
         return
     try:
@@ -245,7 +245,8 @@ def _track(event: dict[str, Any], ctx: Context, report: Report) -> None:
         pass  # the note itself is written; only the subagent summary would miss it
 
 
-def _track_file(_ctx: Context | None, agent_id: str, event: dict[str, Any]) -> Path | None:
+def _track_file(agent_id: str, event: dict[str, Any]) -> Path | None:
+    """Where a subagent's note ids wait for its SubagentStop (in the git common dir)."""
     try:
         repo = git.discover(Path(_cwd(event)))
     except NotARepository:
@@ -277,7 +278,7 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
     for where, name in facts.message_files:
         text = read_disk(Path(where) / name) if name not in ("", "-") else None
         if text:
-            claims += [m.group(1) for m in shell._CLAIM.finditer(text)]
+            claims += [m.group(1) for m in shell.CLAIM.finditer(text)]
     opaque: list[str] = []
     git_dir_writes: list[str] = []
     for where, name in facts.writes:
@@ -336,7 +337,7 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
                    opaque=tuple(dict.fromkeys(opaque)), extra=extra)
     assert judged is not None  # no skip: always a verdict
     if judged.report.blocked:
-        _track(event, judged.context, judged.report)
+        _track(event, judged.report)
         return deny(reason(judged.report, "Bash command",
                            subagent=bool(event.get("agent_id"))))
     if facts.commit_ends and not claims:
@@ -414,7 +415,7 @@ def subagent_notes(event: dict[str, Any], env: Mapping[str, str]) -> str:
     agent_id = event.get("agent_id")
     if not isinstance(agent_id, str) or not agent_id:
         return ""
-    path = _track_file(None, agent_id, event)
+    path = _track_file(agent_id, event)
     if path is None or not path.is_file():
         return ""
     ids = list(dict.fromkeys(path.read_text(encoding="utf-8").split()))

@@ -21,8 +21,8 @@ from gatekeeper.record import dataclass, field
 
 _OPS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIR = re.compile(r"(\d*)(&>>|&>|>>|>\||>&|>|<<<|<<-|<<|<>|<&|<)")
-_CLAIM = re.compile(r"pact[-_]agent\s*[:=]\s*[\"']?([A-Za-z0-9_.-]+)", re.I)
-_ENV_CLAIM = re.compile(r"\bPACT_AGENT\s*=\s*[\"']?([A-Za-z0-9_.-]+)")
+CLAIM = re.compile(r"pact[-_]agent\s*[:=]\s*[\"']?([A-Za-z0-9_.-]+)", re.I)
+ENV_CLAIM = re.compile(r"\bPACT_AGENT\s*=\s*[\"']?([A-Za-z0-9_.-]+)")
 _WRAPPERS = {"command", "exec", "env", "sudo", "nice", "nohup", "time", "timeout", "xargs"}
 #: git's global options that take a separate value.
 _GIT_VALUE_OPTS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env",
@@ -293,9 +293,9 @@ def read(cmd: str, cwd: str) -> Facts:
     facts = Facts()
     # PACT_AGENT=x claims a role for every later commit; a "PACT-Agent: x" text claims one
     # only in a command that commits (git log --grep 'PACT-Agent: x' claims nothing).
-    facts.claims = [m.group(1) for m in _ENV_CLAIM.finditer(cmd)]
+    facts.claims = [m.group(1) for m in ENV_CLAIM.finditer(cmd)]
     if re.search(r"\bcommit\b", cmd):
-        facts.claims += [m.group(1) for m in _CLAIM.finditer(cmd)
+        facts.claims += [m.group(1) for m in CLAIM.finditer(cmd)
                          if not m.group(0).upper().startswith("PACT_AGENT")]
     here = cwd
     git_spans: list[tuple[int, int]] = []
