@@ -316,3 +316,22 @@ def test_an_existing_ignored_file_is_not_judged_but_a_tracked_one_is(repo: GitRe
     repo.commit("env", agent="devops-engineer")
     answer, _ = run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", "DEBUG=0\n"))
     assert decision(answer) == "deny" and "env-file" in reason(answer)
+
+
+def test_removing_the_gatekeepers_claude_hooks_is_a_hook_bypass(repo: GitRepo) -> None:
+    assert repo.gk("install", "--claude").returncode == 0
+    settings = repo.path / ".claude/settings.json"
+    data = json.loads(settings.read_text())
+    kept = {"permissions": data.get("permissions", {"allow": []})}
+    answer, _ = run_hook(repo.path, write_event(repo, ".claude/settings.json", json.dumps(kept),
+                                                agent_type="pact-backend-coder"))
+    assert decision(answer) == "deny" and "hook-bypass" in reason(answer)
+    assert "removes the gatekeeper's own Claude Code hooks" in reason(answer)
+    # the orchestrator may still edit AI settings, as long as the hooks stay
+    data["permissions"] = {"allow": ["Bash(npm test)"]}
+    assert run_hook(repo.path, write_event(repo, ".claude/settings.json",
+                                           json.dumps(data, indent=2)))[0] is None
+    ev = event(repo, tool="Bash", agent_type="pact-backend-coder",
+               tool_input={"command": "echo '{}' > .claude/settings.json"})
+    answer, _ = run_hook(repo.path, ev)
+    assert decision(answer) == "deny" and "hook-bypass" in reason(answer)

@@ -136,10 +136,15 @@ def write(event: dict[str, Any], tool: str, ti: dict[str, Any], state: dict[str,
         return ""  # not in a repository: no ledger governs it
     identity_for = _identity(event, state)
     if target.rel.startswith(".git/"):
-        return _deny_git_dir(event, target.repo, target.rel, identity_for, tool)
-    new = proposed_text(tool, ti, read_disk(target.full))
+        return _deny_bypass(event, target.repo, target.rel, identity_for, tool,
+                             "files inside .git (hooks, config) decide which checks run")
+    current = read_disk(target.full)
+    new = proposed_text(tool, ti, current)
     if new is None:
         return ""  # the tool itself will fail: nothing gets written
+    if disarms_claude_hooks(target.rel, current, new):
+        return _deny_bypass(event, target.repo, target.rel, identity_for, tool,
+                             "it removes the gatekeeper's own Claude Code hooks")
     judged = judge(target.repo, {target.rel: new}, identity_for,
                    opts=Options(where="claude"), skip=_ignored)
     if judged is None:
@@ -156,12 +161,25 @@ def _ignored(repo: git.Repo, rel: str) -> bool:
     return True
 
 
-def _deny_git_dir(event: dict[str, Any], repo: git.Repo, rel: str, identity_for: Any,
-                  tool: str) -> str:
+#: Claude Code settings files whose hooks an agent could switch off.
+CLAUDE_SETTINGS = (".claude/settings.json", ".claude/settings.local.json")
+
+
+def disarms_claude_hooks(rel: str, current: str | None, new: str | None) -> bool:
+    """True when a change to Claude Code's settings drops the gatekeeper's hook entries."""
+    from gatekeeper.adapters.claude_install import MARK
+
+    return (rel in CLAUDE_SETTINGS and current is not None and MARK in current
+            and (new is None or MARK not in new))
+
+
+def _deny_bypass(event: dict[str, Any], repo: git.Repo, rel: str, identity_for: Any,
+                  tool: str, why: str) -> str:
+    """Deny a write that would disarm the gates (``hook-bypass``), with its note."""
+
     def extra(ctx: Context) -> list[Finding]:
         agent = identity_for(ctx)[0].agent
-        return [bypass_finding(f"a {tool} of {rel}: files inside .git (hooks, config) "
-                               "decide which checks run", agent, paths=[rel])]
+        return [bypass_finding(f"a {tool} of {rel}: {why}", agent, paths=[rel])]
 
     judged = judge(repo, {}, identity_for, opts=Options(where="claude"), extra=extra)
     assert judged is not None  # no skip: always a verdict
@@ -294,6 +312,8 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
             continue
         if t.repo.top == repo.top:
             opaque.append(t.rel)
+            if disarms_claude_hooks(t.rel, read_disk(t.full), None):
+                git_dir_writes.append(t.rel)  # the content is unseen: assume the worst
     identity_for = _identity(event, state)
 
     def extra(ctx: Context) -> list[Finding]:
