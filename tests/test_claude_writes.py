@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from claude_kit import decision, event, reason, run_hook, two_feature_repo, write_event
-from helpers import GitRepo, pact_repo
+from helpers import GitRepo, make_repo, pact_repo
 
 SECRET = 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'
 MIGRATION = "ALTER TABLE users ADD email text;\n"
@@ -335,3 +335,14 @@ def test_removing_the_gatekeepers_claude_hooks_is_a_hook_bypass(repo: GitRepo) -
                tool_input={"command": "echo '{}' > .claude/settings.json"})
     answer, _ = run_hook(repo.path, ev)
     assert decision(answer) == "deny" and "hook-bypass" in reason(answer)
+
+
+def test_a_repository_without_a_ledger_is_left_alone(tmp_path: Path) -> None:
+    """A plugin installed for every project must not gate projects that do not use PACT."""
+    plain = make_repo(tmp_path / "plain")
+    for ev in (write_event(plain, "migrations/1.sql", MIGRATION, agent_type="general-purpose"),
+               write_event(plain, "src/app.py", "# app\n"),
+               event(plain, tool="Bash", tool_input={"command": "git commit --no-verify -m x"}),
+               event(plain, tool="Bash", tool_input={"command": "git commit -m x"}),
+               event(plain, "UserPromptSubmit", prompt="hi")):
+        assert run_hook(plain.path, ev)[0] is None

@@ -146,9 +146,9 @@ def write(event: dict[str, Any], tool: str, ti: dict[str, Any], state: dict[str,
         return _deny_bypass(event, target.repo, target.rel, identity_for, tool,
                              "it removes the gatekeeper's own Claude Code hooks")
     judged = judge(target.repo, {target.rel: new}, identity_for,
-                   opts=Options(where="claude"), skip=_ignored)
+                   opts=Options(where="claude"), skip=_ignored, pact_only=True)
     if judged is None:
-        return ""  # an untracked file git ignores is never committed: no hook judges it
+        return ""  # not a PACT repository, or an ignored untracked file (never committed)
     return _answer(event, judged, f"{tool} of {target.rel}")
 
 
@@ -181,8 +181,10 @@ def _deny_bypass(event: dict[str, Any], repo: git.Repo, rel: str, identity_for: 
         agent = identity_for(ctx)[0].agent
         return [bypass_finding(f"a {tool} of {rel}: {why}", agent, paths=[rel])]
 
-    judged = judge(repo, {}, identity_for, opts=Options(where="claude"), extra=extra)
-    assert judged is not None  # no skip: always a verdict
+    judged = judge(repo, {}, identity_for, opts=Options(where="claude"), extra=extra,
+                   pact_only=True)
+    if judged is None:
+        return ""  # not a PACT repository
     return _answer(event, judged, f"{tool} of {rel}")
 
 
@@ -354,8 +356,9 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
         return out
 
     judged = judge(repo, {}, identity_for, opts=Options(where="claude"), only=SHELL_RULES,
-                   opaque=tuple(dict.fromkeys(opaque)), extra=extra)
-    assert judged is not None  # no skip: always a verdict
+                   opaque=tuple(dict.fromkeys(opaque)), extra=extra, pact_only=True)
+    if judged is None:
+        return ""  # not a PACT repository: its commits and hooks are none of our business
     if judged.report.blocked:
         _track(event, judged.report)
         return deny(reason(judged.report, "Bash command",

@@ -183,19 +183,24 @@ ExtraFor = Callable[[Context], list[Finding]]
 def judge(repo: git.Repo, proposals: Mapping[str, str | None], identity_for: IdentityFor, *,
           opts: Options, only: set[str] | None = None, opaque: tuple[str, ...] = (),
           extra: ExtraFor | None = None,
-          skip: Callable[[git.Repo, str], bool] | None = None) -> Judged | None:
+          skip: Callable[[git.Repo, str], bool] | None = None,
+          pact_only: bool = False) -> Judged | None:
     """Judge the proposed new contents of ``proposals`` (repository-relative path -> text,
     None to delete) in ``repo``, and write the notes a commit would.
 
     ``opaque`` paths are changed with content the adapter cannot see (a shell write): they
     are judged by path only. ``skip(repo, path)`` is asked about proposed paths absent from
-    ``HEAD``; when it says yes for all of them, there is no verdict (None).
+    ``HEAD``; when it says yes for all of them, there is no verdict (None). With
+    ``pact_only``, a repository without a committed ledger (not a PACT project) gets none
+    either: a plugin installed for every project stays out of the others.
     """
     assert repo.top is not None
     with git.CatFile(repo) as cat:
         head_info = cat.info("HEAD")
         head = head_info[0] if head_info else None
         ctx = load_at(repo, cat, head)
+        if pact_only and not ctx.has_ledger:
+            return None
         identity, confine = identity_for(ctx)
         if confine is not None and identity.agent:
             ctx = with_rule_params(ctx, "domain-boundary", {"confine": {
