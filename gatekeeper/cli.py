@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import argparse
 
 PHASE_CHOICES = ("prepare", "architect", "code", "test", "done")
-HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive")
+HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive", "claude")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,6 +140,15 @@ def _parser() -> argparse.ArgumentParser:
                         "JSON report, JSON status)")
     sp.add_argument("name", choices=("config", "ledger", "policy", "report", "status"),
                     help="which file or output the schema describes")
+
+    sp = sub.add_parser("guard", help="judge one proposed file change (for agent harnesses)")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--agent", metavar="ROLE", required=True)
+    sp.add_argument("--content-file", metavar="F",
+                    help="the proposed content ('-' for stdin); default: the file as it is now")
+    sp.add_argument("--delete", action="store_true", help="judge deleting PATH")
+    sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
+    fmt(sp)
 
     sp = sub.add_parser("demo", help="walk a throwaway PACT repository through the three gates")
     sp.add_argument("--keep", action="store_true", help="keep the demo repository")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gatekeeper import git
 from gatekeeper.errors import Exit, GatekeeperError
@@ -175,6 +175,11 @@ def cmd_hook(args: argparse.Namespace) -> int:
     pre-push under the pre-commit framework, in ``PRE_COMMIT_*`` variables (no stdin)."""
     import os
 
+    if args.stage == "claude":
+        # The event names its own directory; the adapter answers on stdout, always exit 0.
+        from gatekeeper.adapters import claude
+
+        return claude.main(sys.stdin, sys.stdout)
     from gatekeeper import hooks
 
     repo = _repo()
@@ -217,23 +222,13 @@ def _outcome(out: install_mod.Outcome) -> int:
     return Exit.OK
 
 
-def _claude_install() -> Any:
-    """The Claude Code adapter's installer (``gatekeeper.adapters.claude_install``), looked
-    up by name so that install/uninstall dispatch to it wherever it is part of the build."""
-    import importlib
-
-    try:
-        return importlib.import_module("gatekeeper.adapters.claude_install")
-    except ModuleNotFoundError:
-        raise GatekeeperError("--claude: the Claude Code adapter is not part of this "
-                              "installation") from None
-
-
 def cmd_install(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
     if getattr(args, "claude", False):
-        _print(_claude_install().install(_repo()))
+        from gatekeeper.adapters import claude_install
+
+        _print(claude_install.install(_repo()))
         return Exit.OK
     if args.server:
         return _outcome(install.install_server(args.server))
@@ -246,7 +241,9 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     from gatekeeper import install
 
     if getattr(args, "claude", False):
-        _print(_claude_install().uninstall(_repo()))
+        from gatekeeper.adapters import claude_install
+
+        _print(claude_install.uninstall(_repo()))
         return Exit.OK
     if getattr(args, "server", None):
         return _outcome(install.uninstall_server(args.server))
@@ -260,6 +257,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_guard(args: argparse.Namespace) -> int:
+    from gatekeeper.adapters import guard
+
+    return guard.run(args, sys.stdout)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gatekeeper import demo
 
@@ -271,6 +274,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "estimate": cmd_estimate, "waive": cmd_waive, "status": cmd_status, "check": cmd_check,
     "hook": cmd_hook, "escalations": cmd_escalations, "policy": cmd_policy,
     "install": cmd_install, "uninstall": cmd_uninstall, "demo": cmd_demo, "schema": cmd_schema,
+    "guard": cmd_guard,
 }
 
 

@@ -55,6 +55,16 @@ class ServerOptions:
 
 
 @dataclass(frozen=True)
+class ClaudeOptions:
+    """Options of the Claude Code adapter (``gatekeeper hook claude``)."""
+
+    main_thread: str = "orchestrator"  # the role of the main thread (no agent_type)
+    fail_open: bool = False  # pass a write the adapter cannot judge (default: deny it)
+    unknown_agent: str = "least-privilege"  # or "deny", or a role an unknown agent acts as
+    agents: dict[str, str] = field(default_factory=dict)  # agent_type -> role
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated project configuration, as plain data."""
 
@@ -63,6 +73,7 @@ class Config:
     packs: list[str] = field(default_factory=lambda: list(DEFAULT_PACKS))
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     server: ServerOptions = field(default_factory=ServerOptions)
+    claude: ClaudeOptions = field(default_factory=ClaudeOptions)
     inbox: str | None = None
     tolerance: float = 0.2
     warn_at: float = 1.0

@@ -58,6 +58,24 @@ class ScopeModel(_Strict):
     undershoot: float = Field(0.8, ge=0, le=1)
 
 
+class ClaudeModel(_Strict):
+    main_thread: str = "orchestrator"
+    fail_open: bool = False
+    unknown_agent: str = "least-privilege"
+    agents: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _roles(self) -> ClaudeModel:
+        for what, role in [("main_thread", self.main_thread), *(
+                (f"agents.{k}", v) for k, v in self.agents.items())]:
+            if cfg.normalize_role(role) not in cfg.ROLES:
+                raise ValueError(f"{what}: unknown role {role!r}")
+        u = self.unknown_agent
+        if u not in ("least-privilege", "deny") and cfg.normalize_role(u) not in cfg.ROLES:
+            raise ValueError(f"unknown_agent must be least-privilege, deny or a role, got {u!r}")
+        return self
+
+
 class ConfigModel(_Strict):
     roster: dict[str, list[str] | RosterEntry] = {}
     paths: dict[str, list[str]] = {}
@@ -66,6 +84,7 @@ class ConfigModel(_Strict):
     server: ServerModel = ServerModel()
     escalations: EscalationsModel = EscalationsModel()
     scope: ScopeModel = ScopeModel()
+    claude: ClaudeModel = ClaudeModel()
 
     @field_validator("roster")
     @classmethod
@@ -108,6 +127,9 @@ class ConfigModel(_Strict):
                 deadline=self.server.deadline, fail_open=self.server.fail_open,
                 require_identity=self.server.require_identity,
                 protected_refs={k: list(v) for k, v in self.server.protected_refs.items()}),
+            claude=cfg.ClaudeOptions(
+                main_thread=self.claude.main_thread, fail_open=self.claude.fail_open,
+                unknown_agent=self.claude.unknown_agent, agents=dict(self.claude.agents)),
             inbox=self.escalations.inbox, tolerance=self.scope.tolerance,
             warn_at=self.scope.warn_at, undershoot=self.scope.undershoot,
             repeat_threshold=self.escalations.repeat_threshold,
