@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gatekeeper import git
-from gatekeeper.changes import MAX_LINE_CHARS, MAX_LINES_PER_FILE, ChangeSet, FileChange
+from gatekeeper.changes import ChangeSet, FileChange, scan_limit
 from gatekeeper.checker import Options, finish
 from gatekeeper.context import Context, load_at
 from gatekeeper.engine import Environment, Finding, evaluate
@@ -134,14 +134,15 @@ def file_change(rel: str, old: str | None, new: str | None, *, in_head: bool) ->
         return fc
     added, deleted = line_diff(split_lines(old or "") if in_head else [], split_lines(new))
     fc.added, fc.deleted = len(added), deleted
-    for lineno, line in added[:MAX_LINES_PER_FILE]:
+    # The same byte budget as the diff reader, so a write and its commit are judged alike.
+    budget = scan_limit()
+    for lineno, line in added:
         text = line[:-1] if line.endswith("\n") else line
-        if len(text) > MAX_LINE_CHARS:
-            text = text[:MAX_LINE_CHARS]
+        budget -= len(text.encode("utf-8", "surrogateescape")) + 1
+        if budget < 0:
             fc.truncated = True
+            break
         fc.added_lines.append((lineno, text))
-    if len(added) > MAX_LINES_PER_FILE:
-        fc.truncated = True
     return fc
 
 
