@@ -70,6 +70,9 @@ class ChangeSet:
     message: str
     files: list[FileChange]
     tree: str = ""
+    #: git's own parse of the message's trailers (``%(trailers:only,unfold)``), or None
+    #: when not read from git (then :meth:`trailers` falls back to parse_trailers).
+    trailer_block: str | None = None
 
     @property
     def label(self) -> str:
@@ -82,7 +85,11 @@ class ChangeSet:
         return len(self.parents) > 1
 
     def trailers(self) -> dict[str, str]:
-        """The message's trailers (last paragraph of ``Key: value`` lines); later keys win."""
+        """The message's trailers as git reads them, keys lower-cased; later keys win."""
+        if self.trailer_block is not None:
+            from gatekeeper.trailers import parse_block
+
+            return parse_block(self.trailer_block)
         return parse_trailers(self.message)
 
 
@@ -328,8 +335,9 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
     if pipe.until(_MARK) is None and pipe.eof:
         return
     while True:
-        fields = [pipe.until(b"\0") or b"" for _ in range(6)]
-        sha, tree, parents, name, email, message = (f.decode("utf-8", "replace") for f in fields)
+        fields = [pipe.until(b"\0") or b"" for _ in range(7)]
+        sha, tree, parents, name, email, message, block = (
+            f.decode("utf-8", "replace") for f in fields)
         if not sha:
             return
         while pipe.peek(1) in (b"\0", b"\n") and pipe.peek(len(_MARK)) != _MARK:
@@ -346,6 +354,7 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
             pipe.skip(1)  # the separator between the raw entries and the patch
         _parse_patch(pipe.patch_lines(), files)
         yield ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
-                        author_email=email, message=message, files=files, tree=tree)
+                        author_email=email, message=message, files=files, tree=tree,
+                        trailer_block=block)
         if pipe.until(_MARK) is None:
             return

@@ -18,6 +18,7 @@ from gatekeeper.context import Context, load_at, touches_context
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
+from gatekeeper.trailers import staged_block
 from gatekeeper.ledger import Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
@@ -99,6 +100,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         if ctx.config.roster and not author[1]:
             author = git.ident(repo, "AUTHOR")
         change = git.staged_changes(repo, head, message, author)
+        change.trailer_block = staged_block(repo.cwd, message, opts.env)  # git's own parse
         reader = _Reader(cat)
 
         def scope_lines(feature: Feature, _change: ChangeSet) -> int | None:

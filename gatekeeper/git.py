@@ -209,7 +209,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     diff: only what differs from every parent.
     """
     args = ["log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
-            "--format=%x00%x00GK1%x00%H%x00%T%x00%P%x00%an%x00%ae%x00%B%x00",
+            "--format=%x00%x00GK1%x00%H%x00%T%x00%P%x00%an%x00%ae%x00%B%x00%(trailers:only,unfold)%x00",
             "--diff-merges=combined", *_DIFF_OPTS]
     if limit is not None:
         args.append(f"--max-count={limit}")
