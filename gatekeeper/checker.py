@@ -18,11 +18,11 @@ from gatekeeper.context import Context, load_at, touches_context
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
-from gatekeeper.trailers import staged_block
 from gatekeeper.ledger import Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 from gatekeeper.rules.scope import feature_lines, feature_pathspecs
+from gatekeeper.trailers import staged_block
 
 
 @dataclass

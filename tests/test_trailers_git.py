@@ -6,7 +6,6 @@ that file (:func:`staged_block`) must equal git's parse of the commit it recorde
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -41,9 +40,9 @@ MESSAGES = [
     f"fix thing\n\n{A}\n  continued value\n",
     f"fix thing\n\n{A}\n---\nbelow the divider\n\nX-Other: y\n",
     f"fix thing\n\n{A}\nPACT-Agent: database-engineer\n",
-    f"fix thing\n\npact-agent:   backend-coder   \n",
-    f"fix thing\n\nPACT-Agent : backend-coder\n",
-    f"fix thing\n\n PACT-Agent: backend-coder\n",
+    "fix thing\n\npact-agent:   backend-coder   \n",
+    "fix thing\n\nPACT-Agent : backend-coder\n",
+    "fix thing\n\n PACT-Agent: backend-coder\n",
     f"fix thing\n\n{A}\n# ------------------------ >8 ------------------------\ndiff --git a/x b/x\n",
     f"fix thing\n\n# ------------------------ >8 ------------------------\n{A}\n",
     f"fix thing\n\n{A}\n\n\n\n",
@@ -122,4 +121,3 @@ def test_hash_subject_identity_is_seen_by_log_and_hook(repo: tuple[Path, Path]) 
     assert parse_block(staged_block(path, seen, hook_env)) == {"pact-agent": "backend-coder"}
     head = next(iter(gkgit.log_changes(gkgit.discover(path), ["HEAD"], ["HEAD^"])))
     assert head.trailers()["pact-agent"] == "backend-coder"
-    assert os.environ.get("GIT_EDITOR") != ":" or True
