@@ -81,7 +81,8 @@ def _record(i: int) -> bytes:
     body = (b":000000 100644 " + b"0" * 40 + b" " + b"%040x" % i + b" A\0src/f%d.py\0" % i
             + b"diff --git a/src/f%d.py b/src/f%d.py\nnew file mode 100644\n" % (i, i)
             + b"--- /dev/null\n+++ b/src/f%d.py\n@@ -0,0 +1,2 @@\n+one\n+two %d\n" % (i, i))
-    head = b"%040x\0%040x\0\0Dev\0dev@example.com\0msg %d\n\nPACT-Agent: x\n\0PACT-Agent: x\n\0" % (i, i + 1, i)
+    head = (b"%040x\0%040x\0\0Dev\0dev@example.com\0msg %d\n\nPACT-Agent: x\n\0" % (i, i + 1, i)
+            + b"PACT-Agent: x\n\0")  # %B, then git's parse of its trailers
     return b"\0\0GK1\0" + head + body
 
 
