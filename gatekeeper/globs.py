@@ -87,7 +87,7 @@ def fold(text: str) -> str:
 # Token kinds of the linear matcher. Every token is a position of a small NFA; the set of
 # live positions is an int bitmask, so a path is read once, left to right, in time
 # proportional to its length times the pattern's (never exponential: no backtracking).
-_LIT, _ONE, _CLS, _STAR, _ANY, _SEGS = range(6)
+_T_LIT, _T_ONE, _T_CLS, _T_STAR, _T_ANY, _T_SEGS = range(6)
 
 
 class _Linear:
@@ -119,39 +119,39 @@ class _Linear:
                     j = i + 2
                     if at_seg_start and (j == n or pat[j] == "/"):
                         if j == n:
-                            toks.append((_ANY, None))
+                            toks.append((_T_ANY, None))
                             i = j
                         else:
-                            toks.append((_SEGS, None))
+                            toks.append((_T_SEGS, None))
                             i = j + 1
                         continue
-                    toks.append((_STAR, None))
+                    toks.append((_T_STAR, None))
                     i = j
                     continue
-                toks.append((_STAR, None))
+                toks.append((_T_STAR, None))
             elif c == "?":
-                toks.append((_ONE, None))
+                toks.append((_T_ONE, None))
             elif c == "[":
                 j = pat.find("]", i + 1)
                 if j == -1:
-                    toks.append((_LIT, c))
+                    toks.append((_T_LIT, c))
                 else:
                     body = pat[i + 1 : j]
                     if body.startswith("!"):
                         body = "^" + body[1:]
-                    toks.append((_CLS, re.compile("[" + body.replace("\\", "\\\\") + "]")))
+                    toks.append((_T_CLS, re.compile("[" + body.replace("\\", "\\\\") + "]")))
                     i = j
             else:
-                toks.append((_LIT, c))
+                toks.append((_T_LIT, c))
             i += 1
         m = len(toks)
-        toks.append((_LIT, "/"))  # the tail: "/" then anything below
-        toks.append((_ANY, None))
+        toks.append((_T_LIT, "/"))  # the tail: "/" then anything below
+        toks.append((_T_ANY, None))
         self.tokens = toks
-        self.eps = sum(1 << k for k, (kind, _) in enumerate(toks) if kind in (_STAR, _ANY, _SEGS))
+        self.eps = sum(1 << k for k, (kind, _) in enumerate(toks) if kind in (_T_STAR, _T_ANY, _T_SEGS))
         # "**/" may be skipped when entered, but once it has read characters it is left
         # only by reading a "/": its staying positions get no epsilon move.
-        self.segs = sum(1 << k for k, (kind, _) in enumerate(toks) if kind == _SEGS)
+        self.segs = sum(1 << k for k, (kind, _) in enumerate(toks) if kind == _T_SEGS)
         self.accept = (1 << (m + 2)) | (0 if dir_only else 1 << m)
         self.steps: dict[str, tuple[int, int]] = {}
         self.start = self._close(1)
@@ -169,21 +169,21 @@ class _Linear:
         adv = stay = 0
         for k, (kind, arg) in enumerate(self.tokens):
             bit = 1 << k
-            if kind == _LIT:
+            if kind == _T_LIT:
                 if arg == c:
                     adv |= bit
-            elif kind == _ONE:
+            elif kind == _T_ONE:
                 if c != "/":
                     adv |= bit
-            elif kind == _CLS:
+            elif kind == _T_CLS:
                 if arg.match(c) is not None:  # type: ignore[attr-defined]
                     adv |= bit
-            elif kind == _STAR:
+            elif kind == _T_STAR:
                 if c != "/":
                     stay |= bit
-            elif kind == _ANY:
+            elif kind == _T_ANY:
                 stay |= bit
-            else:  # _SEGS: anything, and leaving it right after a "/"
+            else:  # _T_SEGS: anything, and leaving it right after a "/"
                 stay |= bit
                 if c == "/":
                     adv |= bit
