@@ -178,7 +178,7 @@ def test_feature_index_agrees_with_testing_every_feature() -> None:
     paths = {"/".join(rnd.choice(segs) for _ in range(rnd.randint(1, 5))) for _ in range(3000)}
     change = ChangeSet(commit=None, parents=(), author_name="", author_email="", message="",
                        files=[FileChange(path=p, status="M") for p in sorted(paths)])
-    _, features_of = attribute(change, state, Config(), None)
+    _, features_of, _ = attribute(change, state, Config(), None)
     for p in paths:
         naive = [fid for fid, ft in state.features.items() if match_any(ft.paths, p)]
         assert features_of.get(p, []) == naive, p
