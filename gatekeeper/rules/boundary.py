@@ -63,8 +63,8 @@ def _identify(cc: CheckContext, owner: str) -> str:
                    f"--amend --no-edit --trailer 'PACT-Agent: {owner}' (an older commit: "
                    "git rebase -i, then the same for each)")
     how = f"If you are the {owner}, say so: {trailer}"
-    email = cc.change.author_email
-    if cc.env.where != "server" and email:
+    email = cc.change.author_email or "(git config user.email)"
+    if cc.env.where != "server":
         how += (f"; or the orchestrator puts your author email {email} under \"{owner}\" in "
                 "[roster] of .pact/config.toml and commits it"
                 + ("" if cc.change.commit is None else ", and you rebase onto that commit"))
