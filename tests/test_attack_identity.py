@@ -1,4 +1,4 @@
-# tests/test_attack_identity.py: attacks on identity (issue 9 parts 1-2) and agent-identity's remedies (issue 10).
+# tests/test_attack_identity.py: identity attacks (issue 9 parts 1-2), agent-identity remedies (issue 10).
 """An agent that wants past domain-boundary hides or blurs who it is: a trailer git reads
 but the gatekeeper did not (``#1234`` subjects, cherry-pick lines, git's 25% rule), or no
 identity at all, which used to own everything on the client and in CI. Every case is a
@@ -40,7 +40,7 @@ def _commit_msg(repo: GitRepo, message: str, files: dict[str, str]) -> None:
 
 
 def _finding(report: dict[str, Any], rule: str) -> dict[str, Any]:
-    got = [f for f in report["findings"] if f["rule"] == rule]
+    got: list[dict[str, Any]] = [f for f in report["findings"] if f["rule"] == rule]
     assert got, report["findings"]
     return got[0]
 
