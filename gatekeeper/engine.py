@@ -198,7 +198,8 @@ def names_of(change: ChangeSet, f: FileChange, env: Environment | None = None) -
             slash = f.path.rfind("/")
             joined = posixpath.normpath(posixpath.join(f.path[: slash + 1], target.strip("\n")))
             if joined not in (".", "..") and not joined.startswith("../") and joined not in names:
-                names.append(joined)
+                # The target may be a directory: its contents are reached through the link.
+                names += [joined, joined + "/"]
     return tuple(names)
 
 
