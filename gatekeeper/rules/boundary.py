@@ -87,6 +87,10 @@ def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
     case-insensitively after NFC. An unknown identity owns nothing: any owned path blocks.
     """
     agent = cc.agent
+    if agent is None and cc.change.commit is None and not cc.change.message.strip():
+        # The pre-commit stage: no message yet, so the identity is pending, not unknown;
+        # the commit-msg stage judges the same change with its trailer.
+        return []
     handoff: dict[str, list[str]] = {}
     via: dict[str, list[str]] = {}
     for f in files:
