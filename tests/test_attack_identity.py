@@ -199,10 +199,13 @@ def test_server_rejects_an_unidentified_architecture_rewrite(lax: GitRepo) -> No
 
 
 def test_server_reads_a_hash_subject_trailer(lax: GitRepo) -> None:
-    """dana's own migration with an issue-number subject is hers: accepted."""
+    """dana's own migration with an issue-number subject is hers: accepted, and her
+    identity is seen (main saw no trailer: an agent-identity warning, and the boundary
+    was skipped)."""
     _commit_msg(lax, "#1234: add a column\n\nPACT-Agent: database-engineer\n", MIGRATION)
     proc = push(lax, "origin", "HEAD:refs/heads/dana", user="dana")
     assert proc.returncode == 0, proc.stderr
+    assert "agent-identity" not in proc.stderr
 
 
 # --- agent-identity: one cause, one remedy, and the remedy works ---------------------------
