@@ -195,7 +195,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             truncated.extend((change.label, f.path) for f in change.files if f.truncated)
             _track_scope_tips(change, env.deferred, reach, pending)
             env.deferred.clear()
-            if touches_context([f.path for f in change.files]):
+            if touches_context([n for f in change.files for n in (f.path, f.old_path) if n]):
                 after[sha] = load_at(repo, cat, sha)
             else:
                 after[sha] = ctx
