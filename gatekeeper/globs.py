@@ -74,14 +74,22 @@ def fold(text: str) -> str:
     """The spelling paths and patterns are compared in: NFC, then case-folded.
 
     ``DB/Migrations/0002_X.SQL`` is ``db/migrations/0002_x.sql`` on a case-insensitive
-    checkout (macOS, Windows), and an NFD ``café`` is the NFC one on macOS: a name the
-    file system treats as the same file must be judged as the same path.
+    checkout (macOS, Windows), an NFD ``café`` is the NFC one on macOS, and HFS+ ignores
+    some invisible code points: a name the file system treats as the same file must be
+    judged as the same path.
     """
     if text.isascii():
         return text.lower()
     import unicodedata  # only for non-ASCII names
 
+    text = text.translate(_HFS_IGNORED)
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+#: Code points HFS+ ignores in file names (the list git's core.protectHFS uses): on such a
+#: volume ``.pa\u200cct/`` is ``.pact/``.
+_HFS_IGNORED = dict.fromkeys([0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                              *range(0x206A, 0x2070), 0xFEFF])
 
 
 # Token kinds of the linear matcher. Every token is a position of a small NFA; the set of

@@ -85,6 +85,7 @@ CASE_VARIANTS = {
     "upper-architecture": "DOCS/Architecture/auth.md",
     "upper-pact": ".PACT/config.toml",
     "upper-alembic": "Alembic/versions/0004.py",
+    "hfs-ignorable-pact": ".pa\u200cct/config.toml",
 }
 
 
