@@ -147,6 +147,20 @@ def test_unknown_identity_fix_by_roster_works(tmp_path: Path) -> None:
     assert code == 0, report["findings"]
 
 
+def test_unknown_identity_in_a_range_fix_by_amend_works(tmp_path: Path) -> None:
+    """In CI the commit exists: the remedy amends it, and the range then passes."""
+    repo = pact_repo(tmp_path / "r")
+    repo.commit("add a column", files=MIGRATION)
+    code, report = _range(repo)
+    assert code == 1
+    fix = _fix_of(_finding(report, "domain-boundary")["remedy"])
+    assert fix == ("git -c trailer.ifexists=replace commit --amend --no-edit --trailer "
+                   "'PACT-Agent: database-engineer'")
+    _run_fix(repo, fix)
+    code, report = _range(repo)
+    assert code == 0, report["findings"]
+
+
 def test_author_email_in_the_roster_is_the_identity(tmp_path: Path) -> None:
     """No trailer, but the roster maps the author to backend-coder: judged as backend-coder,
     so the migration is blocked (main judged it as nobody and let it pass)."""
