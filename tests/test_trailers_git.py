@@ -121,3 +121,34 @@ def test_hash_subject_identity_is_seen_by_log_and_hook(repo: tuple[Path, Path]) 
     assert parse_block(staged_block(path, seen, hook_env)) == {"pact-agent": "backend-coder"}
     head = next(iter(gkgit.log_changes(gkgit.discover(path), ["HEAD"], ["HEAD^"])))
     assert head.trailers()["pact-agent"] == "backend-coder"
+
+
+FRAGMENTS = [
+    "#12: subject", "subject", "", "", "body line", "  indented", "# comment", "#",
+    A, "PACT-Agent: database-engineer", "PACT-Feature: auth", "Co-authored-by: C <c@e.com>",
+    "Signed-off-by: S <s@e.com>", f"(cherry picked from commit {'b' * 40})", "not: a trailer?",
+    "Key with space: v", "---", "# ------------------------ >8 ------------------------",
+    "\tcontinued", "x\r", "", "Reviewed-by: R <r@e.com>",
+]
+
+
+def test_random_messages_equal_gits_parse(repo: tuple[Path, Path]) -> None:
+    """Messages assembled at random from awkward fragments (fixed seed), each mode and
+    editor setting in turn: the hook's reading equals git's parse of what it recorded."""
+    import random
+
+    rnd = random.Random(20261129)
+    path, capture = repo
+    wrong, compared = [], 0
+    for i in range(60):
+        lines = [rnd.choice(FRAGMENTS) for _ in range(rnd.randint(1, 9))]
+        message = "\n".join(lines) + ("\n" if rnd.random() < 0.8 else "")
+        mode, editing = MODES[i % len(MODES)], bool(i % 2)
+        got = _commit(path, capture, message, mode, editing)
+        if got is None:
+            continue
+        compared += 1
+        seen, gits, hook_env = got
+        if parse_block(staged_block(path, seen, hook_env)) != parse_block(gits):
+            wrong.append((mode, editing, message, gits))
+    assert compared >= 40 and not wrong, wrong
