@@ -22,7 +22,7 @@ from gatekeeper.ledger import Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 from gatekeeper.rules.scope import feature_lines, feature_pathspecs
-from gatekeeper.trailers import staged_block
+from gatekeeper.trailers import start_staged_block
 
 
 @dataclass
@@ -92,6 +92,7 @@ def _open_halts(repo: git.Repo, ctx: Context) -> dict[str, list[str]]:
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
     """Judge the index against HEAD (the client-side pre-commit / commit-msg view)."""
+    trailers = start_staged_block(repo.cwd, message, opts.env)  # git's parse, in parallel
     with git.CatFile(repo) as cat:
         head_info = cat.info("HEAD")
         head = head_info[0] if head_info else None
@@ -100,7 +101,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         if ctx.config.roster and not author[1]:
             author = git.ident(repo, "AUTHOR")
         change = git.staged_changes(repo, head, message, author)
-        change.trailer_block = staged_block(repo.cwd, message, opts.env)  # git's own parse
+        change.trailer_block = trailers.result()
         reader = _Reader(cat)
 
         def scope_lines(feature: Feature, _change: ChangeSet) -> int | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 #: git's cut line; the comment character is put in front of it.
 SCISSORS = " ------------------------ >8 ------------------------"
@@ -120,18 +121,53 @@ def cleanup_settings(cwd: Path) -> tuple[str, str]:
     return mode, comment
 
 
+class Pending:
+    """A running ``git interpret-trailers``: started early, read when needed, so that its
+    start-up overlaps the hook's other work (it is on the commit-msg hot path)."""
+
+    def __init__(self, proc: Any = None) -> None:
+        self._proc = proc
+
+    def result(self) -> str:
+        """The trailer block git found (waits for the process)."""
+        if self._proc is None:
+            return ""
+        out = self._proc.stdout.read()  # stdin is already closed: no communicate()
+        self._proc.wait()
+        return bytes(out).decode("utf-8", "replace")
+
+
+def start_staged_block(cwd: Path, message: str, env: Mapping[str, str] | None = None) -> Pending:
+    """Start reading the trailer block the commit being made will have, as git will read
+    it back with ``%(trailers:only,unfold)``; :meth:`Pending.result` gives it.
+
+    ``message`` is the commit-msg hook's file; an empty message has none.
+    """
+    if not message.strip():
+        return Pending()
+    import subprocess
+
+    from gatekeeper import git  # here: gatekeeper.git imports this module's users
+
+    env = os.environ if env is None else env
+    editing = env.get("GIT_EDITOR", "") != ":"
+    mode, comment = cleanup_settings(cwd) if _needs_config(message) else ("default", "#")
+    text = cleanup(message, mode, editing=editing, comment=comment)
+    proc = git._popen(["interpret-trailers", "--parse", "--no-divider"], cwd,
+                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(text.encode("utf-8", "surrogateescape"))  # git reads it all first
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    return Pending(proc)
+
+
 def staged_block(cwd: Path, message: str, env: Mapping[str, str] | None = None) -> str:
     """The trailer block (``Key: value`` lines) the commit being made will have, as git
     will read it back with ``%(trailers:only,unfold)``.
 
     ``message`` is the commit-msg hook's file; an empty message has none.
     """
-    if not message.strip():
-        return ""
-    env = os.environ if env is None else env
-    editing = env.get("GIT_EDITOR", "") != ":"
-    mode, comment = cleanup_settings(cwd) if _needs_config(message) else ("default", "#")
-    text = cleanup(message, mode, editing=editing, comment=comment)
-    got = _git(["interpret-trailers", "--parse", "--no-divider"], cwd,
-               text.encode("utf-8", "surrogateescape"))
-    return got.decode("utf-8", "replace")
+    return start_staged_block(cwd, message, env).result()
