@@ -142,7 +142,11 @@ class ChangeSet:
         return len(self.parents) > 1
 
     def trailers(self) -> dict[str, str]:
-        """The message's trailers (last paragraph of ``Key: value`` lines); later keys win."""
+        """The message's trailers as git reads them, keys lower-cased; later keys win."""
+        if self.trailer_block is not None:
+            from gatekeeper.trailers import parse_block
+
+            return parse_block(self.trailer_block)
         return parse_trailers(self.message)
 
 

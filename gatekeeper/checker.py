@@ -30,6 +30,7 @@ from gatekeeper.ledger import LEDGER_PATH, Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 from gatekeeper.rules.scope import feature_lines, feature_pathspecs
+from gatekeeper.trailers import start_staged_block
 
 
 @dataclass
@@ -113,6 +114,7 @@ def _open_halts(repo: git.Repo, ctx: Context, judged: list[str] | None = None,
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
     """Judge the index against HEAD (the client-side pre-commit / commit-msg view)."""
+    trailers = start_staged_block(repo.cwd, message, opts.env)  # git's parse, in parallel
     with git.CatFile(repo) as cat:
         head_info = cat.info("HEAD")
         head = head_info[0] if head_info else None
@@ -123,6 +125,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         change = git.staged_changes(repo, head, message, author)
         _expand_copies(cat, change)
         _decode_wide(cat, change)
+        change.trailer_block = trailers.result()
         reader = _Reader(cat)
 
         def scope_lines(feature: Feature, _change: ChangeSet) -> int | None:

@@ -13,17 +13,21 @@ from typing import TYPE_CHECKING, Any
 from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.config import Config
 from gatekeeper.context import Context
-from gatekeeper.globs import index_dirs, match, match_any
+from gatekeeper.globs import fold, index_dirs, match, match_any
 from gatekeeper.identity import Identity
 from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.policy import Rule
-from gatekeeper.record import dataclass, field
+from gatekeeper.record import dataclass, field, replace
 from gatekeeper.rules import load_check
 
 if TYPE_CHECKING:
     import datetime as dt
 
 CODE_CLASSES = ("code", "tests", "schema")
+#: When a file has several names (a rename's old and new path, a symlink's target), its one
+#: class is the most guarded of theirs: moving a migration into src/ is a schema change.
+CLASS_PRIORITY = ("schema", "code", "tests", "pact", "ai_config", "docs", "other")
+SYMLINK_MODE = "120000"
 
 
 @dataclass
@@ -125,6 +129,13 @@ class CheckContext:
     classes: dict[str, str]
     features_of: dict[str, list[str]]
     claimed_feature: str | None
+    #: Every name of each changed path (keyed by ``FileChange.path``): the path itself, a
+    #: rename's or copy's old path, a symlink's target. Rules judge a file under all of them.
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def names_of(self, f: FileChange) -> tuple[str, ...]:
+        """Every name ``f`` is judged under (its path first)."""
+        return self.names.get(f.path) or (f.path,)
 
     @property
     def state(self) -> LedgerState:
@@ -171,28 +182,66 @@ def render(template: str, fields: Mapping[str, Any]) -> str:
         return template
 
 
-def attribute(change: ChangeSet, state: LedgerState, config: Config,
-              claimed: str | None) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Each path's class, and the features each path belongs to.
+def names_of(change: ChangeSet, f: FileChange, env: Environment | None = None) -> tuple[str, ...]:
+    """Every name a changed file has: its path; a rename's or copy's old path (moving
+    ``.pact/ledger.yaml`` out of ``.pact/`` changes the ledger); and a symlink's target,
+    resolved against the link's directory (a link into ``db/migrations/`` is schema). A
+    target outside the repository names nothing in it."""
+    names = [f.path]
+    if f.old_path and f.old_path != f.path:
+        names.append(f.old_path)
+    if f.new_mode == SYMLINK_MODE and not f.is_deleted:
+        target = f.added_lines[0][1] if f.added_lines else None
+        if target is None and env is not None and env.read_text is not None:
+            target = env.read_text(change, f.path, False)
+        if target and not target.startswith("/"):
+            import posixpath  # only for symlinks
 
-    A ``PACT-Feature`` trailer narrows a path matched by several features to the claimed one.
+            slash = f.path.rfind("/")
+            joined = posixpath.normpath(posixpath.join(f.path[: slash + 1], target.strip("\n")))
+            if joined not in (".", "..") and not joined.startswith("../") and joined not in names:
+                # The target may be a directory: its contents are reached through the link.
+                names += [joined, joined + "/"]
+    return tuple(names)
+
+
+def attribute(change: ChangeSet, state: LedgerState, config: Config,
+              claimed: str | None, env: Environment | None = None,
+              ) -> tuple[dict[str, str], dict[str, list[str]], dict[str, tuple[str, ...]]]:
+    """Each path's class, the features each path belongs to, and each path's names.
+
+    A path with several names (see :func:`names_of`) gets the most guarded of their
+    classes and the features of all of them. A ``PACT-Feature`` trailer narrows a path
+    matched by several features to the claimed one. Matching ignores case and Unicode
+    normalisation (:func:`gatekeeper.globs.fold`).
     """
     classes: dict[str, str] = {}
     features_of: dict[str, list[str]] = {}
+    names: dict[str, tuple[str, ...]] = {}
     by_dir, anywhere = _feature_index(state)
+    order = _order(state)
     for f in change.files:
-        classes[f.path] = config.path_class(f.path)
-        # Only features with a glob under one of the path's directories can match it.
-        dirs = [""] + [f.path[: i + 1] for i, c in enumerate(f.path) if c == "/"]
-        candidates = {ft.id: ft for d in dirs for ft in by_dir.get(d, ())}
-        candidates.update((ft.id, ft) for ft in anywhere)
-        owners = [fid for fid, ft in candidates.items() if match_any(ft.paths, f.path)]
-        owners.sort(key=_order(state).__getitem__)
-        if claimed and claimed in owners and len(owners) > 1:
-            owners = [claimed]
-        if owners:
-            features_of[f.path] = owners
-    return classes, features_of
+        these = names_of(change, f, env)
+        names[f.path] = these
+        if len(these) == 1:
+            classes[f.path] = config.path_class(f.path)
+        else:
+            got = {config.path_class(n) for n in these}
+            classes[f.path] = next(c for c in (*CLASS_PRIORITY, *sorted(got)) if c in got)
+        owners: set[str] = set()
+        for name in these:
+            folded = fold(name)
+            # Only features with a glob under one of the path's directories can match it.
+            dirs = [""] + [folded[: i + 1] for i, c in enumerate(folded) if c == "/"]
+            candidates = {ft.id: ft for d in dirs for ft in by_dir.get(d, ())}
+            candidates.update((ft.id, ft) for ft in anywhere)
+            owners.update(fid for fid, ft in candidates.items() if match_any(ft.paths, name))
+        found = sorted(owners, key=order.__getitem__)
+        if claimed and claimed in found and len(found) > 1:
+            found = [claimed]
+        if found:
+            features_of[f.path] = found
+    return classes, features_of, names
 
 
 def _feature_index(state: LedgerState) -> tuple[dict[str, list[Feature]], list[Feature]]:
@@ -229,11 +278,14 @@ def _selected(rule: Rule, files: list[FileChange], cc: CheckContext) -> list[Fil
     sel = rule.selectors
     out = []
     for f in files:
-        if sel.paths != ("**",) and not match_any(sel.paths, f.path):
+        names = cc.names_of(f)
+        # Selected under any of its names; excluded only when every name is excluded.
+        if sel.paths != ("**",) and not any(match_any(sel.paths, n) for n in names):
             continue
-        if sel.exclude_paths and match_any(sel.exclude_paths, f.path):
+        if sel.exclude_paths and all(match_any(sel.exclude_paths, n) for n in names):
             continue
-        if sel.classes and cc.classes.get(f.path) not in sel.classes:
+        if sel.classes and cc.classes.get(f.path) not in sel.classes and not any(
+                cc.config.path_class(n) in sel.classes for n in names[1:]):
             continue
         if sel.phases:
             phases = {cc.state.features[fid].phase or "declared"
@@ -270,11 +322,23 @@ def _waiver_for(finding: Finding, waivers: list[Waiver], today: dt.date,
 
 def evaluate(change: ChangeSet, context: Context, identity: Identity, env: Environment,
              *, only: set[str] | None = None) -> list[Finding]:
-    """Judge one change against the context of its parent; findings in rule order."""
+    """Judge one change against the context of its parent; findings in rule order.
+
+    With no ``--agent``, trailer or ``PACT_AGENT``, the agent is the one role the roster
+    gives the author's email (DESIGN.md's identity order), except on the server, where the
+    author is whatever the pusher wrote. Otherwise the identity stays unknown, and an
+    unknown identity owns nothing (domain-boundary).
+    """
+    if (identity.agent is None and env.where != "server" and change.author_email
+            and context.config.roster):
+        roles = context.config.roles_of(change.author_email)
+        if len(roles) == 1:
+            identity = replace(identity, agent=roles[0], source="author")
     claimed = identity.feature
-    classes, features_of = attribute(change, context.state, context.config, claimed)
+    classes, features_of, names = attribute(change, context.state, context.config, claimed, env)
     cc = CheckContext(change=change, context=context, identity=identity, env=env,
-                      classes=classes, features_of=features_of, claimed_feature=claimed)
+                      classes=classes, features_of=features_of, claimed_feature=claimed,
+                      names=names)
     findings: list[Finding] = []
     for rule in context.rules:
         if rule.action == "off" or (only is not None and rule.id not in only):

@@ -179,8 +179,8 @@ def facts_for_check(repo: git.Repo, args: argparse.Namespace) -> Facts:
 
     One extra ``git`` call, only when ``--explain`` is asked for.
     """
-    from gatekeeper.changes import parse_trailers
     from gatekeeper.context import load_at
+    from gatekeeper.trailers import parse_block, staged_block
 
     rng, rev = getattr(args, "range", None), getattr(args, "commit", None)
     if rng:
@@ -202,8 +202,8 @@ def facts_for_check(repo: git.Repo, args: argparse.Namespace) -> Facts:
     msg_file = getattr(args, "message_file", None)
     if agent is None and msg_file is not None:
         try:
-            agent = parse_trailers(msg_file.read_text(encoding="utf-8", errors="replace")
-                                   ).get("pact-agent")
+            text = msg_file.read_text(encoding="utf-8", errors="replace")
+            agent = parse_block(staged_block(repo.cwd, text)).get("pact-agent")  # as git reads it
         except OSError:
             agent = None
     if agent is None:

@@ -1,5 +1,6 @@
 # gatekeeper/globs.py: gitignore-style glob matching, the one pattern language of configs and policies.
-"""Gitignore-style globs, compiled once to regular expressions.
+"""Gitignore-style globs, compiled once to linear-time matchers, compared case-insensitively
+after NFC normalisation (every name a file system may give the same file).
 
 Semantics (the same as CODEOWNERS and .gitignore):
 - ``*`` matches within one path segment, ``?`` one character, ``[abc]`` a class;
@@ -69,6 +70,148 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _WILD = frozenset("*?[")  # the characters _compile gives a meaning; all others are literal
 
 
+def fold(text: str) -> str:
+    """The spelling paths and patterns are compared in: NFC, then case-folded.
+
+    ``DB/Migrations/0002_X.SQL`` is ``db/migrations/0002_x.sql`` on a case-insensitive
+    checkout (macOS, Windows), an NFD ``café`` is the NFC one on macOS, and HFS+ ignores
+    some invisible code points: a name the file system treats as the same file must be
+    judged as the same path.
+    """
+    if text.isascii():
+        return text.lower()
+    import unicodedata  # only for non-ASCII names
+
+    text = text.translate(_HFS_IGNORED)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+#: Code points HFS+ ignores in file names (the list git's core.protectHFS uses): on such a
+#: volume ``.pa\u200cct/`` is ``.pact/``.
+_HFS_IGNORED = dict.fromkeys([0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                              *range(0x206A, 0x2070), 0xFEFF])
+
+
+# Token kinds of the linear matcher. Every token is a position of a small NFA; the set of
+# live positions is an int bitmask, so a path is read once, left to right, in time
+# proportional to its length times the pattern's (never exponential: no backtracking).
+_T_LIT, _T_ONE, _T_CLS, _T_STAR, _T_ANY, _T_SEGS = range(6)
+
+
+class _Linear:
+    """A glob compiled to a bit-parallel NFA (Thompson simulation), same language as
+    :func:`_compile`'s regular expression.
+
+    ``*`` is ``[^/]*``, ``?`` is ``[^/]``, ``[...]`` a one-character class (tested by a
+    one-character regex, which cannot backtrack), a trailing ``**`` is ``.*`` and ``**/``
+    is ``(?:.*/)?``. The tail: ``(?:/.*)?``, or ``/.*`` for a directory-only pattern.
+    """
+
+    __slots__ = ("accept", "eps", "segs", "start", "steps", "tokens")
+
+    def __init__(self, pattern: str) -> None:
+        pat = pattern.strip()
+        anchored = pat.startswith("/")
+        pat = pat.lstrip("/")
+        dir_only = pat.endswith("/")
+        pat = pat.rstrip("/")
+        if not anchored and "/" not in pat:
+            pat = "**/" + pat
+        toks: list[tuple[int, object]] = []
+        i, n = 0, len(pat)
+        while i < n:
+            c = pat[i]
+            if c == "*":
+                if pat.startswith("**", i):
+                    at_seg_start = i == 0 or pat[i - 1] == "/"
+                    j = i + 2
+                    if at_seg_start and (j == n or pat[j] == "/"):
+                        if j == n:
+                            toks.append((_T_ANY, None))
+                            i = j
+                        else:
+                            toks.append((_T_SEGS, None))
+                            i = j + 1
+                        continue
+                    toks.append((_T_STAR, None))
+                    i = j
+                    continue
+                toks.append((_T_STAR, None))
+            elif c == "?":
+                toks.append((_T_ONE, None))
+            elif c == "[":
+                j = pat.find("]", i + 1)
+                if j == -1:
+                    toks.append((_T_LIT, c))
+                else:
+                    body = pat[i + 1 : j]
+                    if body.startswith("!"):
+                        body = "^" + body[1:]
+                    toks.append((_T_CLS, re.compile("[" + body.replace("\\", "\\\\") + "]")))
+                    i = j
+            else:
+                toks.append((_T_LIT, c))
+            i += 1
+        m = len(toks)
+        toks.append((_T_LIT, "/"))  # the tail: "/" then anything below
+        toks.append((_T_ANY, None))
+        self.tokens = toks
+        self.eps = sum(1 << k for k, (kind, _) in enumerate(toks) if kind in (_T_STAR, _T_ANY, _T_SEGS))
+        # "**/" may be skipped when entered, but once it has read characters it is left
+        # only by reading a "/": its staying positions get no epsilon move.
+        self.segs = sum(1 << k for k, (kind, _) in enumerate(toks) if kind == _T_SEGS)
+        self.accept = (1 << (m + 2)) | (0 if dir_only else 1 << m)
+        self.steps: dict[str, tuple[int, int]] = {}
+        self.start = self._close(1)
+
+    def _close(self, live: int) -> int:
+        eps = self.eps
+        while True:
+            more = live | ((live & eps) << 1)
+            if more == live:
+                return live
+            live = more
+
+    def _step(self, c: str) -> tuple[int, int]:
+        """(positions that consume ``c`` and advance, positions that consume it and stay)."""
+        adv = stay = 0
+        for k, (kind, arg) in enumerate(self.tokens):
+            bit = 1 << k
+            if kind == _T_LIT:
+                if arg == c:
+                    adv |= bit
+            elif kind == _T_ONE:
+                if c != "/":
+                    adv |= bit
+            elif kind == _T_CLS:
+                if arg.match(c) is not None:  # type: ignore[attr-defined]
+                    adv |= bit
+            elif kind == _T_STAR:
+                if c != "/":
+                    stay |= bit
+            elif kind == _T_ANY:
+                stay |= bit
+            else:  # _T_SEGS: anything, and leaving it right after a "/"
+                stay |= bit
+                if c == "/":
+                    adv |= bit
+        if len(self.steps) < 512:
+            self.steps[c] = (adv, stay)
+        return adv, stay
+
+    def __call__(self, path: str) -> bool:
+        live = self.start
+        steps = self.steps
+        for c in path:
+            got = steps.get(c)
+            adv, stay = got if got is not None else self._step(c)
+            stayed = live & stay
+            live = self._close(((live & adv) << 1) | (stayed & ~self.segs)) | (stayed & self.segs)
+            if not live:
+                return False
+        return bool(live & self.accept)
+
+
 def _plain(text: str) -> bool:
     """True for a non-empty pattern piece with no wildcard (it matches only itself)."""
     return bool(text) and _WILD.isdisjoint(text)
@@ -76,18 +219,20 @@ def _plain(text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _matcher(pattern: str) -> Callable[[str], bool]:
-    """A test equivalent to ``_compile(pattern).match(path) is not None``.
+    """A test of a folded path (see :func:`fold`) against ``pattern``, compared folded too.
 
     The common shapes (``dir/**``, ``**/dir/**``, ``name``, ``*.ext``, ``LICENSE*``, a
     literal path) become plain string tests: compiling ~60 regular expressions was a
     visible part of a commit hook's latency, and a string test is also faster per call.
-    Any other shape uses the regular expression, so the semantics stay exactly those of
-    :func:`_compile` (tests/test_perf_equivalence.py compares the two on generated paths).
+    Any other shape uses :class:`_Linear`, whose cost is linear in the path's length (a
+    backtracking regex was exponential on hostile globs such as ``*a*a*a*a*b``). Both agree
+    with :func:`_compile` (tests/test_perf_equivalence.py compares them on generated paths).
     """
+    pattern = fold(pattern)
     pat = pattern.strip()
     anchored = pat.startswith("/")
     pat = pat.lstrip("/")
-    if not pat.endswith("/"):  # directory-only patterns keep the regex
+    if not pat.endswith("/"):  # directory-only patterns use the NFA
         if not anchored and "/" not in pat:
             pat = "**/" + pat
         if _plain(pat):  # a literal path: itself, or anything below it
@@ -110,13 +255,13 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
         elif pat.endswith("/**") and _plain(pat[:-3]):  # dir/**
             below = pat[:-2]
             return lambda p: p.startswith(below)
-    rx = _compile(pattern)
-    return lambda p: rx.match(p) is not None
+    return _Linear(pattern)
 
 
 def match(pattern: str, path: str) -> bool:
-    """True when the repository-relative ``path`` matches the gitignore-style ``pattern``."""
-    return _matcher(pattern)(path)
+    """True when the repository-relative ``path`` matches the gitignore-style ``pattern``,
+    ignoring case and Unicode normalisation (see :func:`fold`)."""
+    return _matcher(pattern)(fold(path))
 
 
 #: (patterns, path) -> verdict. A push judges the same few paths against the same pattern
@@ -132,7 +277,8 @@ def match_any(patterns: Iterable[str], path: str) -> bool:
     key = (pats, path)
     got = _ANY.get(key)
     if got is None:
-        got = any(_matcher(p)(path) for p in pats)
+        folded = fold(path)
+        got = any(_matcher(p)(folded) for p in pats)
         if len(_ANY) >= _ANY_MAX:
             _ANY.clear()
         _ANY[key] = got
@@ -141,33 +287,39 @@ def match_any(patterns: Iterable[str], path: str) -> bool:
 
 def last_match(rules: Sequence[tuple[str, str]], path: str) -> str | None:
     """CODEOWNERS semantics: of ``(pattern, owner)`` pairs the last matching one wins."""
+    folded = fold(path)
     for pattern, owner in reversed(rules):
-        if _matcher(pattern)(path):
+        if _matcher(pattern)(folded):
             return owner
     return None
 
 
 def to_pathspecs(pattern: str) -> list[str]:
-    """Git ``:(glob)`` pathspecs that select at least what ``pattern`` matches.
+    """Git ``:(glob,icase)`` pathspecs that select at least what ``pattern`` matches.
 
-    Used only to narrow what git reads; the exact test is always :func:`match`.
+    Used only to narrow what git reads; the exact test is always :func:`match`. Case
+    variants must be selected too (a scope budget counts ``SRC/Auth/x.py``), and git's
+    ``icase`` is ASCII-only, so a segment with other characters (which may be spelt NFD)
+    becomes ``*``.
     """
     pat = pattern.strip()
     anchored = pat.startswith("/")
     pat = pat.strip("/")
     if not anchored and "/" not in pat:
         pat = "**/" + pat
-    specs = [":(glob)" + pat]
+    if not pat.isascii():
+        pat = "/".join(seg if seg.isascii() else "*" for seg in pat.split("/"))
+    specs = [":(glob,icase)" + pat]
     if not pat.endswith("**"):
-        specs.append(":(glob)" + pat + "/**")
+        specs.append(":(glob,icase)" + pat + "/**")
     return specs
 
 
 def index_dirs(pattern: str) -> list[str] | None:
     """Directories (with a trailing slash; "" is the top) such that every path ``pattern``
     matches has one of them as a prefix, or None when it can match at any depth. Used to
-    index many patterns by directory."""
-    pat = pattern.strip()
+    index many patterns by directory. The directories are folded (see :func:`fold`)."""
+    pat = fold(pattern).strip()
     anchored = pat.startswith("/")
     pat = pat.strip("/")
     if not anchored and "/" not in pat:
@@ -190,6 +342,7 @@ def check_glob(pattern: str) -> str | None:
         return "an empty pattern matches nothing"
     try:
         _compile(pattern)
+        _Linear(fold(pattern))
     except re.error as exc:
         return f"glob {pattern!r} is not valid: {exc}"
     return None

@@ -1,7 +1,9 @@
 # gatekeeper/identity.py: who made a change (agent role), for which feature, and who pushed it.
 """Identity resolution, as DESIGN.md fixes it.
 
-- agent: ``--agent``, else the ``PACT-Agent`` trailer, else ``PACT_AGENT``;
+- agent: ``--agent``, else the ``PACT-Agent`` trailer (as git parses it, see
+  :mod:`gatekeeper.trailers`), else ``PACT_AGENT``, else (off the server; the engine does
+  it, as it holds the roster) the one role the roster gives the author's email;
 - feature: the ``PACT-Feature`` trailer, else the ledger's feature path globs;
 - pusher (server side): the first of ``PUSHER_VARS`` that is set.
 """
@@ -23,7 +25,7 @@ class Identity:
     """Who claims to have made a change, and from which sources."""
 
     agent: str | None  # the normalized role that judges the change
-    source: str  # "flag", "trailer", "env" or "none"
+    source: str  # "flag", "trailer", "env", "author" (roster by author email) or "none"
     flag: str | None = None
     trailer: str | None = None
     env: str | None = None

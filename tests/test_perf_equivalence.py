@@ -24,12 +24,16 @@ AWKWARD = [
     "dir/", "*", "**", "/**", "", "/", "*.", "*a*", "test_*.py", "x?y", "[ab]c", "/src/*.py",
     "**/**/x", "  docs/** ", "a\\b", "**/*.min.js", "*_test.go", "docs", "/docs/**", "*.spec.*",
     "**/changelog/*.xml", "a/**/b", "LICENSE*", ".env.*", "**/x/", "a*b/**", "**/.*",
+    # shapes only the linear NFA takes (several stars, classes, ** inside a segment)
+    "*a*b*", "a/*/b/**", "**/a*/**/b*", "a**b", "[!a]*", "[a-c]?/**", "x/**/*.py", "**/*.*",
+    "*/", "a*/", "**/b/*/", "?", "??/**", "[ab][ab]", "a/**/", "*a*a*a*b",
 ]
 SEGMENTS = [
     "src", "auth", "docs", "a", "b", "x", "vendor", "db", "migration", "migrations",
     "CLAUDE.md", "LICENSE", "LICENSE.txt", ".gitignore", "test_x.py", "test_.py", "x_test.go",
     "f.sql", ".sql", "y.min.js", "m.test.js", "changelog", "c.xml", "node_modules", "x.md", "",
     "a\nb", "ab", "ac", "tests", ".env.local", "xay", "a\\b", "p.py", "dir", "alembic.ini",
+    "aab", "abab", "ba", "Src", "DB", "Migrations", "A", "café", "cafe\u0301", "ẞ",
 ]
 
 
@@ -64,15 +68,49 @@ def test_glob_fast_paths_agree_with_the_regex() -> None:
         for _ in range(3000):
             paths.add("/".join(rnd.choice(SEGMENTS) for _ in range(depth)))
     for pattern in sorted(_policy_patterns() | set(AWKWARD)):
-        fast, rx = globs._matcher(pattern), globs._compile(pattern)
-        wrong = [p for p in paths if fast(p) != (rx.match(p) is not None)]
+        # Today's semantics, compared folded: the regex of the folded pattern on the
+        # folded path (case and NFC spellings are one name, issue 9 part 3).
+        rx = globs._compile(globs.fold(pattern))
+        wrong = [p for p in paths
+                 if globs.match(pattern, p) != (rx.match(globs.fold(p)) is not None)]
         assert not wrong, (pattern, wrong[:5])
+        linear = globs._Linear(globs.fold(pattern))  # the NFA alone, without fast paths
+        wrong = [p for p in paths
+                 if linear(globs.fold(p)) != (rx.match(globs.fold(p)) is not None)]
+        assert not wrong, (pattern, wrong[:5])
+
+
+@pytest.mark.parametrize("pattern", ["*a*a*a*a*a*a*a*a*a*b", "**/a*a*a*a*a*a*a*a*b/**",
+                                     "a/**/a/**/a/**/a/**/a/**/b", "*?*?*?*?*?*?*?*?*?*b"])
+def test_hostile_globs_cost_linear_time(pattern: str) -> None:
+    """A backtracking regex needed seconds for 30 characters of these; the NFA reads a
+    path once. 200x longer input must cost about 200x, not 2**200x."""
+    import time
+
+    short, long = "a/" * 10 + "a" * 20, "a/" * 2000 + "a" * 4000
+    t0 = time.perf_counter()
+    assert not globs.match(pattern, short)
+    t1 = time.perf_counter()
+    assert not globs.match(pattern, long)
+    t2 = time.perf_counter()
+    assert t2 - t1 < 0.5, f"{pattern}: {t2 - t1:.3f}s for {len(long)} characters"
+    assert t1 - t0 < 0.05
+
+
+def test_case_and_nfc_spellings_match() -> None:
+    import unicodedata
+
+    assert globs.match("*.sql", "DB/Migrations/0002_X.SQL")
+    assert globs.match(".pact/**", ".PACT/config.toml")
+    assert globs.match("src/café/**", unicodedata.normalize("NFD", "src/Café/x.py"))
+    assert globs.last_match([("**/migrations/**", "database-engineer")], "app/MIGRATIONS/1.py")
+    assert globs.to_pathspecs("src/auth/**") == [":(glob,icase)src/auth/**"]
 
 
 def test_match_any_memo_is_transparent() -> None:
     pats = ["docs/**", "*.md"]
     for path in ("docs/x.py", "src/README.md", "src/x.py"):
-        want = any(globs._compile(p).match(path) is not None for p in pats)
+        want = any(globs._compile(p).match(globs.fold(path)) is not None for p in pats)
         assert globs.match_any(pats, path) is want
         assert globs.match_any(tuple(pats), path) is want  # cached answer, same verdict
 
@@ -82,7 +120,7 @@ def _record(i: int) -> bytes:
             + b"diff --git a/src/f%d.py b/src/f%d.py\nnew file mode 100644\n" % (i, i)
             + b"--- /dev/null\n+++ b/src/f%d.py\n@@ -0,0 +1,2 @@\n+one\n+two %d\n" % (i, i))
     head = (b"%040x\0%040x\0\0Dev\0dev@example.com\0msg %d\n\nPACT-Agent: x\n\0" % (i, i + 1, i)
-            + b"PACT-Agent: x\n\0")
+            + b"PACT-Agent: x\n\0")  # %B, then git's parse of its trailers
     return b"\0\0GK1\0" + head + body
 
 
@@ -140,7 +178,7 @@ def test_feature_index_agrees_with_testing_every_feature() -> None:
     paths = {"/".join(rnd.choice(segs) for _ in range(rnd.randint(1, 5))) for _ in range(3000)}
     change = ChangeSet(commit=None, parents=(), author_name="", author_email="", message="",
                        files=[FileChange(path=p, status="M") for p in sorted(paths)])
-    _, features_of = attribute(change, state, Config(), None)
+    _, features_of, _ = attribute(change, state, Config(), None)
     for p in paths:
         naive = [fid for fid, ft in state.features.items() if match_any(ft.paths, p)]
         assert features_of.get(p, []) == naive, p

@@ -54,32 +54,82 @@ def _build_owners(params: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _identify(cc: CheckContext, owner: str) -> str:
+    """How an unidentified author becomes the owner, in words that work when followed."""
+    if cc.change.commit is None:
+        trailer = f"commit again with the trailer: git commit --trailer 'PACT-Agent: {owner}'"
+    else:
+        trailer = ("add the trailer to the commit: git -c trailer.ifexists=replace commit "
+                   f"--amend --no-edit --trailer 'PACT-Agent: {owner}' (an older commit: "
+                   "git rebase -i, then the same for each)")
+    how = f"If you are the {owner}, say so: {trailer}"
+    email = cc.change.author_email or "(git config user.email)"
+    if cc.env.where != "server":
+        how += (f"; or the orchestrator puts your author email {email} under \"{owner}\" in "
+                "[roster] of .pact/config.toml and commits it"
+                + ("" if cc.change.commit is None else ", and you rebase onto that commit"))
+    return how + f". Otherwise hand it to the {owner} through the orchestrator"
+
+
+def _handoff(owner: str) -> str:
+    if owner == "orchestrator":
+        return ("Do not make this change yourself: only the orchestrator changes these paths "
+                "(the ledger, config and policies, through the gatekeeper CLI); ask the "
+                "orchestrator to make it")
+    return ("Do not make this change yourself: escalate to the orchestrator, who delegates "
+            f"it to the {owner}")
+
+
 def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
-    """Hits for paths owned by another role, and for paths outside the agent's confinement."""
+    """Hits for paths owned by another role, and for paths outside the agent's confinement.
+
+    Every name of a path counts (a rename's old path, a symlink's target), compared
+    case-insensitively after NFC. An unknown identity owns nothing: any owned path blocks.
+    """
     agent = cc.agent
-    if agent is None:
-        return []  # agent-identity reports the missing identity
+    if agent is None and cc.change.commit is None and not cc.change.message.strip():
+        # The pre-commit stage: no message yet, so the identity is pending, not unknown;
+        # the commit-msg stage judges the same change with its trailer.
+        return []
     handoff: dict[str, list[str]] = {}
+    via: dict[str, list[str]] = {}
     for f in files:
-        owner = _owner_of(rule.params, f.path)
-        if owner and owner != agent:
-            handoff.setdefault(owner, []).append(f.path)
+        names = cc.names_of(f)
+        for i, name in enumerate(names):
+            owner = _owner_of(rule.params, name)
+            if owner and owner != agent and f.path not in handoff.get(owner, ()):
+                handoff.setdefault(owner, []).append(f.path)
+                if i:
+                    via.setdefault(owner, []).append(f"{f.path} is also {name}")
     hits = []
     for owner, paths in sorted(handoff.items()):
-        hits.append(Hit(
-            fields={"owner": owner, "reason": f"these paths belong to {owner}",
-                    "handoff": f"escalate to the orchestrator, who hands it to {owner}"},
-            paths=paths, feature=_feature(cc, paths), evidence=f"owner:{owner}"))
+        also = f" ({'; '.join(via[owner])})" if owner in via else ""
+        if agent is None:
+            fields = {"owner": owner, "who": "a change with no known PACT identity",
+                      "reason": f"these paths belong to {owner}{also}, and an unidentified "
+                                "change owns nothing (no PACT-Agent trailer, no PACT_AGENT, "
+                                "author email not in the roster)",
+                      "handoff": _identify(cc, owner)}
+            evidence = f"unknown:{owner}"
+        else:
+            fields = {"owner": owner, "who": agent,
+                      "reason": f"these paths belong to {owner}{also}",
+                      "handoff": _handoff(owner)}
+            evidence = f"owner:{owner}"
+        hits.append(Hit(fields=fields, paths=paths, feature=_feature(cc, paths),
+                        evidence=evidence))
     confine: dict[str, list[str]] = rule.params.get("confine", {})
-    allowed = confine.get(agent)
+    allowed = confine.get(agent) if agent is not None else None
     if allowed is not None:
-        outside = [f.path for f in files if cc.classes.get(f.path) not in allowed
-                   and f.path not in {p for ps in handoff.values() for p in ps}]
+        taken = {p for ps in handoff.values() for p in ps}
+        outside = [f.path for f in files if f.path not in taken and any(
+            cc.config.path_class(n) not in allowed for n in cc.names_of(f))]
         if outside:
             hits.append(Hit(
-                fields={"owner": "a specialist",
+                fields={"owner": "a specialist", "who": agent,
                         "reason": f"{agent} may change only {', '.join(allowed)}",
-                        "handoff": "delegate it to the specialist who owns it"},
+                        "handoff": "Do not make this change yourself: delegate it to the "
+                                   "specialist who owns it"},
                 paths=outside, feature=_feature(cc, outside), evidence=f"confine:{agent}"))
     return hits
 

@@ -12,6 +12,7 @@ from gatekeeper.config import load_config, parse_toml
 from gatekeeper.context import CONFIG_PATH, POLICY_DIR
 from gatekeeper.engine import Hit
 from gatekeeper.errors import ConfigError
+from gatekeeper.globs import fold
 from gatekeeper.ledger import LEDGER_PATH, parse
 
 if TYPE_CHECKING:
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 
 
 def _governed(cc: CheckContext, f: FileChange) -> bool:
-    if f.path in (LEDGER_PATH, CONFIG_PATH) or f.path.startswith(POLICY_DIR + "/"):
+    # Under every name (a rename's old path, a symlink's target), in any case or NFC spelling.
+    if any(n in (LEDGER_PATH, CONFIG_PATH) or n.startswith(POLICY_DIR + "/")
+           for n in map(fold, cc.names_of(f))):
         return True
     if f.path == "pyproject.toml" and cc.env.read_text is not None:
         def section(text: str | None) -> Any:
