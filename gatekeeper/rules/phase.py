@@ -4,18 +4,75 @@
 ``phase_gate``: code in a feature's paths changes only while the feature is in CODE or
 TEST and its architecture is approved (or ARCHITECT was skipped with a sanctioned reason).
 ``unplanned_work``: code outside every declared feature.
+
+Each hit carries a ``fix``: the exact commands that, run in order, make the retry pass
+(tests/test_follow_the_fix.py runs them literally). They are computed from the feature's
+state, since the way into CODE depends on where the feature stands.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from typing import TYPE_CHECKING
 
 from gatekeeper.engine import CODE_CLASSES, Hit
 
 if TYPE_CHECKING:
-    from gatekeeper.changes import FileChange
+    from gatekeeper.changes import ChangeSet, FileChange
     from gatekeeper.engine import CheckContext
+    from gatekeeper.ledger import Feature
     from gatekeeper.policy import Rule
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+def ledger_commit(what: str) -> str:
+    """The orchestrator's commit of the ledger alone. The ``-- .pact`` pathspec commits only
+    .pact/, so whatever an agent has staged never rides along (and stays staged)."""
+    return (f"git commit -m {shlex.quote(what)} --trailer 'PACT-Agent: orchestrator' -- .pact")
+
+
+def retry(change: ChangeSet) -> str:
+    """How to retry once the ledger commit exists: each commit is judged by its parent's
+    ledger, so an already-made commit must be made again on top of the ledger commit."""
+    if change.commit is None:
+        return "then run the same git commit again (your staged change is still staged)"
+    return ("this commit is already made and is judged by its parent's ledger, so make it "
+            "again after the ledger commit: before step 1, git reset --soft @{upstream} "
+            "(your work stays staged; use the last pushed commit if there is no upstream), "
+            "and after the ledger commit, commit the work again")
+
+
+def steps_to_code(fid: str, feat: Feature | None) -> list[str]:
+    """Commands that take feature ``fid`` (``feat`` None: not declared yet) into CODE with an
+    approved architecture, in the order the ledger accepts them."""
+    steps: list[str] = []
+    phase = feat.phase if feat else None
+    if phase is None:
+        steps.append(f"gatekeeper phase {fid} prepare")
+    if phase in (None, "prepare"):
+        steps.append(f"gatekeeper phase {fid} architect")
+    if feat is None or not feat.architecture_ok:
+        doc = f"docs/architecture/{fid}.md"
+        steps.append(f"the architect writes {doc} and commits it: git add {doc} && git commit "
+                     f"-m 'Architecture for {fid}' --trailer 'PACT-Agent: architect' -- {doc}")
+        steps.append(f"gatekeeper approve {fid} {doc} --kind architecture")
+    if phase not in ("code", "test"):
+        steps.append(f"gatekeeper phase {fid} code")
+    return steps
+
+
+def numbered(steps: list[str]) -> str:
+    """``1) a; 2) b; ...``: one line, each step runnable as written."""
+    return "; ".join(f"{i}) {s}" for i, s in enumerate(steps, 1))
+
+
+def _fresh_id(base: str, taken: set[str] | dict[str, Feature]) -> str:
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
 
 
 def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
@@ -28,25 +85,43 @@ def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hi
         phase = feat.phase.upper() if feat.phase else "DECLARED (no phase entered)"
         if feat.phase == "done":
             missing = "the feature is DONE, and a finished feature is never reopened"
-            fix = (f"declare follow-up work: gatekeeper feature add {fid}-2 --paths ... "
-                   f"(or list these paths in another feature)")
-        elif not feat.in_code:
-            if feat.architecture_ok:
-                missing = "the feature has not entered CODE"
-                fix = f"gatekeeper phase {fid} code"
-            else:
-                missing = "no approved architecture, and the feature has not entered CODE"
-                fix = (f"gatekeeper approve {fid} docs/architecture/{fid}.md --kind architecture"
-                       f" && gatekeeper phase {fid} code")
-        elif not feat.architecture_ok:
-            missing = "no approved architecture"
-            fix = f"gatekeeper approve {fid} docs/architecture/{fid}.md --kind architecture"
+            new = _fresh_id(fid, cc.state.features)
+            globs = " ".join(shlex.quote(p) for p in feat.paths)
+            steps = [f"the orchestrator declares the follow-up work as a new feature over the "
+                     f"same paths: gatekeeper feature add {new} --paths {globs}",
+                     *steps_to_code(new, None),
+                     ledger_commit(f"{new} enters CODE"),
+                     f"{retry(cc.change)}, with the trailer that picks the new feature: "
+                     f"git commit --trailer 'PACT-Feature: {new}' (paths of several features "
+                     f"count for the first declared one unless the trailer names another)"]
         else:
-            continue
+            if not feat.in_code:
+                missing = ("the feature has not entered CODE" if feat.architecture_ok else
+                           "no approved architecture, and the feature has not entered CODE")
+            elif not feat.architecture_ok:
+                missing = "no approved architecture"
+            else:
+                continue
+            steps = [*steps_to_code(fid, feat), ledger_commit(f"{fid} enters CODE"),
+                     retry(cc.change)]
         paths = [f.path for f in fchanges]
-        hits.append(Hit(fields={"phase": phase, "missing": missing, "fix": fix},
+        hits.append(Hit(fields={"phase": phase, "missing": missing, "fix": numbered(steps)},
                         paths=paths, feature=fid, evidence=f"{feat.phase}:{missing}"))
     return hits
+
+
+def _common_glob(paths: list[str]) -> tuple[str, str]:
+    """(a feature id, a glob) covering ``paths``: their deepest common directory."""
+    parts = [p.split("/")[:-1] for p in paths]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    if not common:
+        return "work", paths[0] if len(paths) == 1 else "**"
+    slug = re.sub(r"[^a-z0-9._-]+", "-", common[-1].lower()).strip("-._") or "work"
+    return slug, "/".join(common) + "/**"
 
 
 def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
@@ -59,9 +134,19 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     if not stray:
         return []
     claimed = cc.claimed_feature
+    base, glob = _common_glob(sorted(stray))
     if claimed and claimed not in cc.state.features:
         note = f"the PACT-Feature trailer names {claimed!r}, which the ledger does not declare"
+        if _SLUG.match(claimed):
+            base = claimed
     else:
         note = "no declared feature's paths cover them"
-    return [Hit(fields={"note": note, "features": ", ".join(sorted(cc.state.features))},
+    fid = base if base not in cc.state.features else _fresh_id(base, cc.state.features)
+    # A PACT-Feature trailer only chooses among features whose paths already cover a file,
+    # so the only way out is declaring the work (and, for code, walking it into CODE).
+    steps = [f"the orchestrator declares the work: gatekeeper feature add {fid} --paths "
+             f"{shlex.quote(glob)}",
+             *steps_to_code(fid, None), ledger_commit(f"Declare {fid}"), retry(cc.change)]
+    return [Hit(fields={"note": note, "features": ", ".join(sorted(cc.state.features)),
+                        "fix": numbered(steps), "feature_id": fid, "glob": glob},
                 paths=stray, evidence="\0".join(sorted(stray)))]
