@@ -65,7 +65,7 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
         fix = numbered([
             f"the orchestrator revises the estimate: gatekeeper estimate {fid} {suggested} "
             f"--reason 'why the plan changed' (or waives the budget for this feature: "
-            f"gatekeeper waive scope-budget --feature {fid} --reason 'why')",
+            f"gatekeeper waive scope-budget --feature {fid} --reason 'why the budget does not apply')",
             ledger_commit(f"Revise the estimate of {fid}"), retry(cc.change)])
         fields = {"changed": changed, "estimate": feat.estimate, "percent": pct, "limit": limit,
                   "tolerance": round(tolerance * 100), "suggested": suggested, "fix": fix}

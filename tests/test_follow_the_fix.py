@@ -1,0 +1,336 @@
+# tests/test_follow_the_fix.py: "a remedy is a promise": do exactly what a fix: line says, retry, pass.
+"""For each rule and each distinct cause: a real ``git commit`` (or ``git push``) through the
+installed hooks is blocked; the test reads the printed ``fix:`` line, runs its numbered steps
+as written (the commands in them verbatim, through a ``gatekeeper`` on PATH), retries the
+same git command, and asserts that the retry passes and prints no finding of that rule.
+
+Only the prose around the commands is interpreted ("the architect writes X and commits it:
+CMD" writes X, then runs CMD); every command is run exactly as printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import REPO_ROOT, GitRepo, make_repo, pact_repo
+
+PY_OK = 'import os\n\nKEY = os.environ["STRIPE_KEY"]\n'
+SECRET = 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A PATH with a ``gatekeeper`` that is this checkout (as a user's install would be)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "gatekeeper"
+    shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m gatekeeper \"$@\"\n",
+                    encoding="utf-8")
+    shim.chmod(0o755)
+    full = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(REPO_ROOT)}
+    full.pop("COLUMNS", None)  # one line per message: the fix is read back from the output
+    return full
+
+
+def sh(repo: GitRepo, cmd: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a printed command verbatim in the repository (a POSIX shell, as a user would)."""
+    return subprocess.run(["sh", "-c", cmd], cwd=repo.path, text=True, capture_output=True,
+                          env=env, stdin=subprocess.DEVNULL)
+
+
+def hooked(repo: GitRepo, env: dict[str, str]) -> GitRepo:
+    proc = sh(repo, "gatekeeper install", env)
+    assert proc.returncode == 0, proc.stderr
+    return repo
+
+
+def fix_of(output: str, rule: str) -> str:
+    """The ``fix:`` line of the first finding of ``rule`` in a text report."""
+    m = re.search(rf"^\s*(?:BLOCK|WARN) {re.escape(rule)} .*?\n(?:.*\n)*?\s*fix: (.*)$",
+                  output, re.M)
+    assert m, f"no fix for {rule} in:\n{output}"
+    return m.group(1)
+
+
+def steps_of(fix: str) -> list[str]:
+    """The numbered steps ``1) ...; 2) ...``."""
+    parts = re.split(r"(?:^|; )\d\) ", fix[fix.index("1) "):])
+    return [p for p in parts if p]
+
+
+def command_in(step: str) -> str:
+    """The command of a step written "who does what: COMMAND (or an alternative)"."""
+    if step.startswith(("gatekeeper ", "git ")):
+        return step
+    cmd = step.split(": ", 1)[1]
+    return re.sub(r" \(or [^:]*: .*\)$", "", cmd)
+
+
+def follow(repo: GitRepo, fix: str, env: dict[str, str], retry: list[str], *,
+           doc_text: str = "# design\n") -> subprocess.CompletedProcess[str]:
+    """Run every step of ``fix`` as printed; the retry step reruns ``retry`` (plus the trailer
+    the step names). Returns the retry's result."""
+    result = None
+    for step in steps_of(fix):
+        if step.startswith("then run the same git commit again"):
+            extra = re.findall(r"git commit (--trailer '[^']*')", step)
+            cmd = shlex.join(retry) + "".join(f" {t}" for t in extra)
+            result = sh(repo, cmd, env)
+            continue
+        m = re.match(r"the architect writes (\S+) and commits it: (.*)$", step)
+        if m:
+            repo.write({m.group(1): doc_text})
+            cmd = m.group(2)
+        else:
+            cmd = command_in(step)
+        proc = sh(repo, cmd, env)
+        assert proc.returncode == 0, f"step {step!r} failed:\n{proc.stdout}{proc.stderr}"
+    assert result is not None, f"the fix never says to retry: {fix}"
+    return result
+
+
+def commit_cmd(agent: str = "backend-coder", msg: str = "work") -> list[str]:
+    return ["git", "commit", "-q", "-m", msg, "--trailer", f"PACT-Agent: {agent}"]
+
+
+def attempt(repo: GitRepo, files: dict[str, str], env: dict[str, str],
+            cmd: list[str] | None = None) -> tuple[list[str], str]:
+    """Stage ``files`` and commit through the hooks; assert the block; (command, output)."""
+    repo.stage(files)
+    cmd = cmd or commit_cmd()
+    proc = sh(repo, shlex.join(cmd), env)
+    assert proc.returncode != 0, "expected a block:\n" + proc.stdout + proc.stderr
+    return cmd, proc.stdout + proc.stderr
+
+
+def assert_passed(proc: subprocess.CompletedProcess[str], rule: str) -> None:
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"the retry was blocked:\n{out}"
+    assert f" {rule} " not in out, out
+
+
+# --- phase-gate: one test per state the feature can be in ---------------------------------
+
+@pytest.mark.parametrize("phase", ["declared", "prepare", "architect"])
+def test_phase_gate_without_architecture(tmp_path: Path, env: dict[str, str], phase: str) -> None:
+    repo = hooked(pact_repo(tmp_path / "r", phase=phase if phase != "declared" else "-"), env)
+    cmd, out = attempt(repo, {"src/auth/login.py": "def login():\n    return 1\n"}, env)
+    fix = fix_of(out, "phase-gate")
+    assert "docs/architecture/auth.md" in fix and "-- .pact" in fix
+    assert_passed(follow(repo, fix, env, cmd), "phase-gate")
+    assert "src/auth/login.py" in repo.git("show", "--name-only", "HEAD").stdout
+
+
+def test_phase_gate_architecture_approved_not_in_code(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = pact_repo(tmp_path / "r", phase="architect")
+    repo.write({"docs/architecture/auth.md": "# auth\n"})
+    repo.orchestrate("approve", "auth", "docs/architecture/auth.md")
+    repo.commit_ledger("approve auth")
+    hooked(repo, env)
+    cmd, out = attempt(repo, {"src/auth/login.py": "x = 1\n"}, env)
+    fix = fix_of(out, "phase-gate")
+    assert "has not entered CODE" in out and "approve" not in fix
+    assert_passed(follow(repo, fix, env, cmd), "phase-gate")
+
+
+def test_phase_gate_feature_done_needs_a_new_feature_and_its_trailer(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    repo = hooked(pact_repo(tmp_path / "r", phase="done"), env)
+    cmd, out = attempt(repo, {"src/auth/login.py": "x = 2\n"}, env)
+    fix = fix_of(out, "phase-gate")
+    assert "auth-2" in fix and "PACT-Feature: auth-2" in fix
+    assert_passed(follow(repo, fix, env, cmd), "phase-gate")
+    assert "PACT-Feature: auth-2" in repo.git("log", "-1", "--format=%B").stdout
+
+
+def test_phase_gate_ledger_commit_leaves_the_agents_staged_work_out(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    """`git commit -- .pact` in the fix: the agent's staged file never rides along."""
+    repo = hooked(pact_repo(tmp_path / "r", phase="architect"), env)
+    repo.write({"docs/architecture/auth.md": "# auth\n"})
+    repo.orchestrate("approve", "auth", "docs/architecture/auth.md")
+    repo.commit_ledger("approve auth")
+    _cmd, out = attempt(repo, {"src/auth/login.py": "x = 1\n"}, env)
+    fix = fix_of(out, "phase-gate")
+    ledger_step = next(s for s in steps_of(fix) if "-- .pact" in s)
+    for step in steps_of(fix):
+        if step == ledger_step:
+            break
+        assert sh(repo, command_in(step), env).returncode == 0
+    proc = sh(repo, command_in(ledger_step), env)
+    assert proc.returncode == 0, proc.stderr
+    assert repo.git("show", "--name-only", "--format=", "HEAD").stdout.split() == [
+        ".pact/ledger.yaml"]
+    assert "src/auth/login.py" in repo.git("diff", "--cached", "--name-only").stdout
+
+
+def test_phase_gate_in_a_push_names_the_reset_and_works(tmp_path: Path, env: dict[str, str]) -> None:
+    """Already committed (hooks skipped): the pre-push block's fix moves the work after the
+    ledger commit."""
+    repo = pact_repo(tmp_path / "r", phase="architect")
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "-u", "origin", "main")
+    hooked(repo, env)
+    repo.commit("work", agent="backend-coder", files={"src/auth/login.py": "x = 1\n"})
+    push = sh(repo, "git push -q origin main", env)
+    assert push.returncode != 0
+    fix = fix_of(push.stdout + push.stderr, "phase-gate")
+    assert "git reset --soft @{upstream}" in fix
+    # "before step 1, git reset --soft @{upstream} (your work stays staged ...)"
+    reset = re.search(r"before step 1, (git reset --soft @\{upstream\})", fix)
+    assert reset
+    assert sh(repo, reset.group(1), env).returncode == 0
+    for step in steps_of(fix)[:-1]:
+        m = re.match(r"the architect writes (\S+) and commits it: (.*)$", step)
+        if m:
+            repo.write({m.group(1): "# design\n"})
+        proc = sh(repo, m.group(2) if m else command_in(step), env)
+        assert proc.returncode == 0, step + proc.stderr
+    # "... and after the ledger commit, commit the work again"
+    assert sh(repo, shlex.join(commit_cmd()), env).returncode == 0
+    assert_passed(sh(repo, "git push -q origin main", env), "phase-gate")
+
+
+# --- unplanned-work: no feature covers the paths; the trailer names an undeclared one ---------
+
+def _unplanned_blocks(repo: GitRepo) -> None:
+    """unplanned-work warns by default; make it block so the retry's verdict says something."""
+    cfg = repo.path / ".pact" / "config.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + '\n[rules.unplanned-work]\naction = "block"\n',
+                   encoding="utf-8")
+    repo.commit_ledger("unplanned work blocks")
+
+
+@pytest.mark.parametrize("trailer", [None, "billing-v2"])
+def test_unplanned_work(tmp_path: Path, env: dict[str, str], trailer: str | None) -> None:
+    repo = pact_repo(tmp_path / "r", phase="code")
+    _unplanned_blocks(repo)
+    hooked(repo, env)
+    cmd = commit_cmd() + (["--trailer", f"PACT-Feature: {trailer}"] if trailer else [])
+    cmd, out = attempt(repo, {"src/billing/invoice.py": "x = 1\n", "src/billing/tax.py": "y = 2\n"},
+                       env, cmd)
+    fix = fix_of(out, "unplanned-work")
+    fid = trailer or "billing"
+    assert f"gatekeeper feature add {fid} --paths 'src/billing/**'" in fix
+    assert "does not help" in out
+    assert_passed(follow(repo, fix, env, cmd), "unplanned-work")
+
+
+def test_unplanned_work_top_level_file(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = pact_repo(tmp_path / "r", phase="code")
+    _unplanned_blocks(repo)
+    hooked(repo, env)
+    cmd, out = attempt(repo, {"setup.py": "x = 1\n"}, env)
+    assert_passed(follow(repo, fix_of(out, "unplanned-work"), env, cmd), "unplanned-work")
+
+
+# --- scope-budget: cumulative, so only a revised estimate or a waiver helps -------------------
+
+def _over_budget(tmp_path: Path, env: dict[str, str]) -> tuple[GitRepo, list[str], str]:
+    repo = hooked(pact_repo(tmp_path / "r", phase="code", estimate=10), env)
+    repo.commit("first part", agent="backend-coder",
+                files={"src/auth/a.py": "".join(f"a{i} = {i}\n" for i in range(9))})
+    cmd, out = attempt(repo, {"src/auth/b.py": "".join(f"b{i} = {i}\n" for i in range(6))}, env)
+    return repo, cmd, out
+
+
+def test_scope_budget_estimate(tmp_path: Path, env: dict[str, str]) -> None:
+    repo, cmd, out = _over_budget(tmp_path, env)
+    fix = fix_of(out, "scope-budget")
+    assert "gatekeeper estimate auth 15 " in fix and "Splitting the commit does not help" in out
+    retry = follow(repo, fix, env, cmd)
+    assert_passed(retry, "scope-budget")  # and no warning either: 15 of 15 lines
+
+
+def test_scope_budget_waiver(tmp_path: Path, env: dict[str, str]) -> None:
+    repo, cmd, out = _over_budget(tmp_path, env)
+    fix = fix_of(out, "scope-budget")
+    waive = re.search(r"\(or waives the budget for this feature: (gatekeeper waive [^)]*)\)", fix)
+    assert waive, fix
+    steps = steps_of(fix)
+    assert sh(repo, waive.group(1), env).returncode == 0
+    for step in steps[1:-1]:
+        assert sh(repo, command_in(step), env).returncode == 0
+    retry = sh(repo, shlex.join(cmd), env)
+    assert retry.returncode == 0, retry.stdout + retry.stderr
+
+
+def test_scope_budget_warning_fix_silences_it(tmp_path: Path, env: dict[str, str]) -> None:
+    """Over the estimate but within +20%: a warning whose fix also works."""
+    repo = hooked(pact_repo(tmp_path / "r", phase="code", estimate=10), env)
+    repo.stage({"src/auth/a.py": "".join(f"a{i} = {i}\n" for i in range(11))})
+    proc = sh(repo, shlex.join(commit_cmd()), env)
+    assert proc.returncode == 0
+    fix = fix_of(proc.stdout + proc.stderr, "scope-budget")
+    repo.stage({"src/auth/a.py": "".join(f"a{i} = {i}\n" for i in range(12))})
+    steps = steps_of(fix)
+    for step in steps[:-1]:
+        assert sh(repo, command_in(step), env).returncode == 0, step
+    retry = sh(repo, shlex.join(commit_cmd()), env)
+    assert_passed(retry, "scope-budget")
+
+
+# --- secrets: staged, and already committed (history rewritten before the push) -------------
+
+def _secret_steps(fix: str) -> list[str]:
+    steps = steps_of(fix)
+    assert len(steps) == 3, fix
+    assert steps[0].startswith("the orchestrator shows the HALT note E-"), steps[0]
+    return steps
+
+
+def test_secret_staged(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
+    cmd, out = attempt(repo, {"src/auth/keys.py": SECRET}, env)
+    steps = _secret_steps(fix_of(out, "hardcoded-secret"))
+    assert sh(repo, command_in(steps[0]), env).returncode == 0
+    # 2) "not yet committed: fix the file, git add it, then commit again"
+    repo.write({"src/auth/keys.py": PY_OK})
+    assert sh(repo, "git add src/auth/keys.py", env).returncode == 0
+    assert_passed(sh(repo, shlex.join(cmd), env), "hardcoded-secret")
+
+
+def test_secret_already_committed_is_amended_before_the_push(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    repo = pact_repo(tmp_path / "r", phase="code")
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "-u", "origin", "main")
+    hooked(repo, env)
+    repo.commit("keys", agent="backend-coder", files={"src/auth/keys.py": SECRET})  # --no-verify
+    push = sh(repo, "git push -q origin main", env)
+    assert push.returncode != 0
+    fix = fix_of(push.stdout + push.stderr, "hardcoded-secret")
+    assert "does not help" in fix and "git commit --amend --no-edit" in fix
+    steps = _secret_steps(fix)
+    assert sh(repo, command_in(steps[0]), env).returncode == 0
+    # 2) already committed, the last commit: "fix the file, git add it and git commit --amend --no-edit"
+    repo.write({"src/auth/keys.py": PY_OK})
+    for cmd in ("git add src/auth/keys.py", "git commit --amend --no-edit"):
+        proc = sh(repo, cmd, env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    # 3) push again
+    assert_passed(sh(repo, "git push -q origin main", env), "hardcoded-secret")
+    assert "sk_live" not in repo.git("log", "-p", "origin/main").stdout
+
+
+def test_env_file_staged(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = hooked(make_repo(tmp_path / "r"), env)
+    sh(repo, "gatekeeper init", env)
+    repo.commit_ledger("set up pact")
+    cmd, out = attempt(repo, {".env": "DB_PASSWORD=hunter2hunter2\n", "app.py": "x = 1\n"}, env)
+    steps = _secret_steps(fix_of(out, "env-file"))
+    assert sh(repo, command_in(steps[0]), env).returncode == 0
+    # 2) "not yet committed: git rm --cached the file, then commit again"
+    assert sh(repo, "git rm -q --cached .env", env).returncode == 0
+    assert_passed(sh(repo, shlex.join(cmd), env), "env-file")
