@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gatekeeper.engine import Hit
-from gatekeeper.globs import last_match
+from gatekeeper.globs import last_match, match_any
 
 if TYPE_CHECKING:
     from gatekeeper.changes import FileChange
@@ -73,7 +73,11 @@ def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
     confine: dict[str, list[str]] = rule.params.get("confine", {})
     allowed = confine.get(agent)
     if allowed is not None:
+        # confine_paths: globs a confined role may change whatever their class (the
+        # orchestrator's workflow configuration: .pre-commit-config.yaml, CI files).
+        also = rule.params.get("confine_paths", {}).get(agent, [])
         outside = [f.path for f in files if cc.classes.get(f.path) not in allowed
+                   and not (also and match_any(also, f.path))
                    and f.path not in {p for ps in handoff.values() for p in ps}]
         if outside:
             hits.append(Hit(
