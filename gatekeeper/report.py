@@ -172,18 +172,17 @@ def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = 
 
 
 def _width(stream: IO[str]) -> int | None:
-    """The width to wrap at: ``COLUMNS`` when set (also for piped output, e.g. under the
-    pre-commit framework), else the terminal's when ``stream`` is one; piped output is not
-    wrapped, so that logs and scripts see one line per message."""
-    cols = os.environ.get("COLUMNS", "").strip()
-    if cols.isdigit() and int(cols) > 0:
-        return max(int(cols), 40)
+    """The width to wrap at when ``stream`` is a terminal (``COLUMNS`` when set, else the
+    terminal's). Piped output (CI logs, scripts, the pre-commit framework, which captures a
+    hook's output) is never wrapped: one line per message, so that it can be searched."""
     try:
-        if hasattr(stream, "isatty") and stream.isatty():
-            return max(os.get_terminal_size(stream.fileno()).columns, 40)
+        if not (hasattr(stream, "isatty") and stream.isatty()):
+            return None
+        cols = os.environ.get("COLUMNS", "").strip()
+        width = int(cols) if cols.isdigit() else os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):
-        pass
-    return None
+        return None
+    return max(width, 40) if width > 0 else None
 
 
 def _wrap(lines: list[str], width: int) -> list[str]:
