@@ -334,3 +334,71 @@ def test_env_file_staged(tmp_path: Path, env: dict[str, str]) -> None:
     # 2) "not yet committed: git rm --cached the file, then commit again"
     assert sh(repo, "git rm -q --cached .env", env).returncode == 0
     assert_passed(sh(repo, shlex.join(cmd), env), "env-file")
+
+
+# --- the other HALT signals: the note first, then the advice, then commit again ------------
+
+_LOG = "import logging\nlog = logging.getLogger(__name__)\n\ndef f(user):\n"
+HALT_CASES = {
+    "sql-injection": (
+        'def find(cur, email):\n    cur.execute(f"SELECT * FROM users WHERE email = \'{email}\'")\n',
+        'def find(cur, email):\n    cur.execute("SELECT * FROM users WHERE email = %s", (email,))\n'),
+    "pii-in-logs": (_LOG + '    log.info("login %s", user.email)\n',
+                    _LOG + '    log.info("login user_id=%s", user.id)\n'),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(HALT_CASES))
+def test_halt_signal_staged(tmp_path: Path, env: dict[str, str], rule: str) -> None:
+    bad, good = HALT_CASES[rule]
+    repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
+    cmd, out = attempt(repo, {"src/auth/db.py": bad}, env)
+    steps = _secret_steps(fix_of(out, rule))
+    assert sh(repo, command_in(steps[0]), env).returncode == 0
+    repo.write({"src/auth/db.py": good})  # 2) the advice
+    assert steps[2].startswith("git add the file and commit again")
+    assert sh(repo, "git add src/auth/db.py", env).returncode == 0
+    assert_passed(sh(repo, shlex.join(cmd), env), rule)
+
+
+def test_halt_freeze_would_block_a_retry_that_skips_step_1(tmp_path: Path, env: dict[str, str]) -> None:
+    """Why the order matters: fixing the file without resolving the note is still blocked."""
+    repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
+    cmd, _out = attempt(repo, {"src/auth/keys.py": SECRET}, env)
+    repo.stage({"src/auth/keys.py": PY_OK})
+    proc = sh(repo, shlex.join(cmd), env)
+    assert proc.returncode == 1 and "BLOCK halt-freeze" in proc.stdout + proc.stderr
+
+
+# --- ledger-integrity: an agent's edit of .pact/, the orchestrator's hand edit --------------
+
+def test_ledger_integrity_agent_edit(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
+    ledger = (repo.path / ".pact/ledger.yaml").read_text(encoding="utf-8")
+    cmd, out = attempt(repo, {".pact/ledger.yaml": ledger + "---\nevent: estimate\nfeature: auth\n"
+                              "lines: 900\nreason: I want more room to work in\n",
+                              "src/auth/x.py": "x = 1\n"}, env)
+    fix = fix_of(out, "ledger-integrity")
+    restore = re.search(r"Not the orchestrator: take the change out, (git restore [^,(]*?) \(", fix)
+    assert restore and restore.group(1) == "git restore --staged --worktree -- .pact"
+    assert sh(repo, restore.group(1), env).returncode == 0
+    assert_passed(sh(repo, shlex.join(cmd), env), "ledger-integrity")
+    assert "src/auth/x.py" in repo.git("show", "--name-only", "HEAD").stdout
+
+
+def test_ledger_integrity_orchestrator_hand_edit(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
+    ledger = (repo.path / ".pact/ledger.yaml").read_text(encoding="utf-8")
+    cmd = commit_cmd("orchestrator", "raise the estimate")
+    _, out = attempt(repo, {".pact/ledger.yaml": ledger.replace("estimate: 100", "estimate: 900")},
+                     env, cmd)
+    fix = fix_of(out, "ledger-integrity")
+    m = re.search(r"rewrites earlier events: (git restore [^,]*), make the change with the "
+                  r"gatekeeper command, then (git commit .*? -- \.pact)\.", fix)
+    assert m, fix
+    assert sh(repo, m.group(1), env).returncode == 0
+    assert sh(repo, "gatekeeper estimate auth 900 --reason 'the partner API needs more'",
+              env).returncode == 0
+    proc = sh(repo, m.group(2), env)
+    assert_passed(proc, "ledger-integrity")
+    assert "lines: 900" in repo.git("show", "HEAD:.pact/ledger.yaml").stdout
