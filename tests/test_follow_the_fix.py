@@ -225,12 +225,20 @@ def test_unplanned_work(tmp_path: Path, env: dict[str, str], trailer: str | None
     assert_passed(follow(repo, fix, env, cmd), "unplanned-work")
 
 
-def test_unplanned_work_top_level_file(tmp_path: Path, env: dict[str, str]) -> None:
+@pytest.mark.parametrize("files, globs", [
+    (("setup.py",), "setup.py"),
+    (("src/billing/a.py", "lib/tax/rates.py", "run.py"), "'lib/tax/**' run.py 'src/billing/**'"),
+])
+def test_unplanned_work_without_a_common_directory(tmp_path: Path, env: dict[str, str],
+                                                   files: tuple[str, ...], globs: str) -> None:
+    """No catch-all '**' feature: each path's own directory (or the top-level file)."""
     repo = pact_repo(tmp_path / "r", phase="code")
     _unplanned_blocks(repo)
     hooked(repo, env)
-    cmd, out = attempt(repo, {"setup.py": "x = 1\n"}, env)
-    assert_passed(follow(repo, fix_of(out, "unplanned-work"), env, cmd), "unplanned-work")
+    cmd, out = attempt(repo, {f: "x = 1\n" for f in files}, env)
+    fix = fix_of(out, "unplanned-work")
+    assert f"gatekeeper feature add work --paths {globs};" in fix
+    assert_passed(follow(repo, fix, env, cmd), "unplanned-work")
 
 
 # --- scope-budget: cumulative, so only a revised estimate or a waiver helps -------------------

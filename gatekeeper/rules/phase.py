@@ -110,18 +110,20 @@ def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hi
     return hits
 
 
-def _common_glob(paths: list[str]) -> tuple[str, str]:
-    """(a feature id, a glob) covering ``paths``: their deepest common directory."""
+def _covering_globs(paths: list[str]) -> tuple[str, list[str]]:
+    """(a feature id, globs) covering ``paths``: their deepest common directory; without one,
+    each path's own directory (``dir/**``) or top-level file, never a catch-all ``**``."""
     parts = [p.split("/")[:-1] for p in paths]
     common: list[str] = []
     for level in zip(*parts, strict=False):
         if len(set(level)) != 1:
             break
         common.append(level[0])
-    if not common:
-        return "work", paths[0] if len(paths) == 1 else "**"
-    slug = re.sub(r"[^a-z0-9._-]+", "-", common[-1].lower()).strip("-._") or "work"
-    return slug, "/".join(common) + "/**"
+    if common:
+        slug = re.sub(r"[^a-z0-9._-]+", "-", common[-1].lower()).strip("-._") or "work"
+        return slug, ["/".join(common) + "/**"]
+    globs = sorted({p.rsplit("/", 1)[0] + "/**" if "/" in p else p for p in paths})
+    return "work", globs
 
 
 def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
@@ -134,7 +136,7 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     if not stray:
         return []
     claimed = cc.claimed_feature
-    base, glob = _common_glob(sorted(stray))
+    base, globs = _covering_globs(sorted(stray))
     if claimed and claimed not in cc.state.features:
         note = f"the PACT-Feature trailer names {claimed!r}, which the ledger does not declare"
         if _SLUG.match(claimed):
@@ -145,8 +147,8 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     # A PACT-Feature trailer only chooses among features whose paths already cover a file,
     # so the only way out is declaring the work (and, for code, walking it into CODE).
     steps = [f"the orchestrator declares the work: gatekeeper feature add {fid} --paths "
-             f"{shlex.quote(glob)}",
+             + " ".join(shlex.quote(g) for g in globs),
              *steps_to_code(fid, None), ledger_commit(f"Declare {fid}"), retry(cc.change)]
     return [Hit(fields={"note": note, "features": ", ".join(sorted(cc.state.features)),
-                        "fix": numbered(steps), "feature_id": fid, "glob": glob},
+                        "fix": numbered(steps), "feature_id": fid, "globs": " ".join(globs)},
                 paths=stray, evidence="\0".join(sorted(stray)))]
