@@ -172,8 +172,8 @@ def test_phase_gate_ledger_commit_leaves_the_agents_staged_work_out(
 
 
 def test_phase_gate_in_a_push_names_the_reset_and_works(tmp_path: Path, env: dict[str, str]) -> None:
-    """Already committed (hooks skipped): the pre-push block's fix moves the work after the
-    ledger commit."""
+    """Already committed (hooks skipped): the pre-push block's fix undoes the commit first
+    (keeping the work staged), puts the ledger commit below it, and commits it again."""
     repo = pact_repo(tmp_path / "r", phase="architect")
     bare = tmp_path / "remote.git"
     repo.git("init", "-q", "--bare", str(bare))
@@ -184,19 +184,20 @@ def test_phase_gate_in_a_push_names_the_reset_and_works(tmp_path: Path, env: dic
     push = sh(repo, "git push -q origin main", env)
     assert push.returncode != 0
     fix = fix_of(push.stdout + push.stderr, "phase-gate")
-    assert "git reset --soft @{upstream}" in fix
-    # "before step 1, git reset --soft @{upstream} (your work stays staged ...)"
-    reset = re.search(r"before step 1, (git reset --soft @\{upstream\})", fix)
-    assert reset
-    assert sh(repo, reset.group(1), env).returncode == 0
-    for step in steps_of(fix)[:-1]:
+    steps = steps_of(fix)
+    assert "git reset --soft @{upstream}" in steps[0]
+    for step in steps[:-1]:
         m = re.match(r"the architect writes (\S+) and commits it: (.*)$", step)
         if m:
             repo.write({m.group(1): "# design\n"})
-        proc = sh(repo, m.group(2) if m else command_in(step), env)
+        cmd = m.group(2) if m else re.sub(r" \(.*\)$", "", command_in(step))
+        proc = sh(repo, cmd, env)
         assert proc.returncode == 0, step + proc.stderr
-    # "... and after the ledger commit, commit the work again"
-    assert sh(repo, shlex.join(commit_cmd()), env).returncode == 0
+    last = re.search(r"and push again: (git commit -C ORIG_HEAD)\.?$", steps[-1])
+    assert last, steps[-1]
+    proc = sh(repo, last.group(1), env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PACT-Agent: backend-coder" in repo.git("log", "-1", "--format=%B").stdout
     assert_passed(sh(repo, "git push -q origin main", env), "phase-gate")
 
 

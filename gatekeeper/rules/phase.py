@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from gatekeeper.engine import CODE_CLASSES, Hit
 
 if TYPE_CHECKING:
-    from gatekeeper.changes import ChangeSet, FileChange
+    from gatekeeper.changes import FileChange
     from gatekeeper.engine import CheckContext
     from gatekeeper.ledger import Feature
     from gatekeeper.policy import Rule
@@ -33,15 +33,30 @@ def ledger_commit(what: str) -> str:
     return (f"git commit -m {shlex.quote(what)} --trailer 'PACT-Agent: orchestrator' -- .pact")
 
 
-def retry(change: ChangeSet) -> str:
-    """How to retry once the ledger commit exists: each commit is judged by its parent's
-    ledger, so an already-made commit must be made again on top of the ledger commit."""
-    if change.commit is None:
+def undo_first(cc: CheckContext) -> list[str]:
+    """For a change that is already a commit: the step that undoes it, keeping the work.
+
+    Each commit is judged by its parent's ledger, so a ledger commit made after the blocked
+    one cannot help it: the work has to be committed again on top of the ledger commit.
+    """
+    if cc.change.commit is None:
+        return []
+    if cc.env.where == "ci":
+        base = ("git reset --soft $(git merge-base HEAD origin/main) (the commits are pushed "
+                "already: use the branch the CI compares against, and force-push at the end)")
+    else:
+        base = ("git reset --soft @{upstream} (the last commit the remote has; nothing was "
+                "pushed, since the push was refused)")
+    return [f"this commit is already made, and each commit is judged by its parent's ledger, "
+            f"so first undo the unpushed commits, keeping the work staged: {base}"]
+
+
+def retry(cc: CheckContext) -> str:
+    """The last step: the same commit again, now judged by the new ledger."""
+    if cc.change.commit is None:
         return "then run the same git commit again (your staged change is still staged)"
-    return ("this commit is already made and is judged by its parent's ledger, so make it "
-            "again after the ledger commit: before step 1, git reset --soft @{upstream} "
-            "(your work stays staged; use the last pushed commit if there is no upstream), "
-            "and after the ledger commit, commit the work again")
+    return ("then commit the work again with the undone commit's message and trailers, and "
+            "push again: git commit -C ORIG_HEAD")
 
 
 def steps_to_code(fid: str, feat: Feature | None) -> list[str]:
@@ -87,11 +102,12 @@ def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hi
             missing = "the feature is DONE, and a finished feature is never reopened"
             new = _fresh_id(fid, cc.state.features)
             globs = " ".join(shlex.quote(p) for p in feat.paths)
-            steps = [f"the orchestrator declares the follow-up work as a new feature over the "
+            steps = [*undo_first(cc),
+                     f"the orchestrator declares the follow-up work as a new feature over the "
                      f"same paths: gatekeeper feature add {new} --paths {globs}",
                      *steps_to_code(new, None),
                      ledger_commit(f"{new} enters CODE"),
-                     f"{retry(cc.change)}, with the trailer that picks the new feature: "
+                     f"{retry(cc)}, with the trailer that picks the new feature: "
                      f"git commit --trailer 'PACT-Feature: {new}' (paths of several features "
                      f"count for the first declared one unless the trailer names another)"]
         else:
@@ -102,8 +118,8 @@ def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hi
                 missing = "no approved architecture"
             else:
                 continue
-            steps = [*steps_to_code(fid, feat), ledger_commit(f"{fid} enters CODE"),
-                     retry(cc.change)]
+            steps = [*undo_first(cc), *steps_to_code(fid, feat),
+                     ledger_commit(f"{fid} enters CODE"), retry(cc)]
         paths = [f.path for f in fchanges]
         hits.append(Hit(fields={"phase": phase, "missing": missing, "fix": numbered(steps)},
                         paths=paths, feature=fid, evidence=f"{feat.phase}:{missing}"))
@@ -146,9 +162,10 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     fid = base if base not in cc.state.features else _fresh_id(base, cc.state.features)
     # A PACT-Feature trailer only chooses among features whose paths already cover a file,
     # so the only way out is declaring the work (and, for code, walking it into CODE).
-    steps = [f"the orchestrator declares the work: gatekeeper feature add {fid} --paths "
+    steps = [*undo_first(cc),
+             f"the orchestrator declares the work: gatekeeper feature add {fid} --paths "
              + " ".join(shlex.quote(g) for g in globs),
-             *steps_to_code(fid, None), ledger_commit(f"Declare {fid}"), retry(cc.change)]
+             *steps_to_code(fid, None), ledger_commit(f"Declare {fid}"), retry(cc)]
     return [Hit(fields={"note": note, "features": ", ".join(sorted(cc.state.features)),
                         "fix": numbered(steps), "feature_id": fid, "globs": " ".join(globs)},
                 paths=stray, evidence="\0".join(sorted(stray)))]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.engine import Hit
 from gatekeeper.globs import match_any, to_pathspecs
-from gatekeeper.rules.phase import ledger_commit, numbered, retry
+from gatekeeper.rules.phase import ledger_commit, numbered, retry, undo_first
 
 if TYPE_CHECKING:
     from gatekeeper.engine import CheckContext
@@ -63,10 +63,11 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
         # The budget is cumulative from the CODE baseline: only a revised estimate (or a
         # waiver) committed before the retry changes the verdict.
         fix = numbered([
+            *undo_first(cc),
             f"the orchestrator revises the estimate: gatekeeper estimate {fid} {suggested} "
             f"--reason 'why the plan changed' (or waives the budget for this feature: "
             f"gatekeeper waive scope-budget --feature {fid} --reason 'why the budget does not apply')",
-            ledger_commit(f"Revise the estimate of {fid}"), retry(cc.change)])
+            ledger_commit(f"Revise the estimate of {fid}"), retry(cc)])
         fields = {"changed": changed, "estimate": feat.estimate, "percent": pct, "limit": limit,
                   "tolerance": round(tolerance * 100), "suggested": suggested, "fix": fix}
         paths = sorted(f.path for f in files if fid in cc.features_of.get(f.path, ()))
