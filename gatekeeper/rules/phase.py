@@ -84,6 +84,8 @@ def numbered(steps: list[str]) -> str:
 
 
 def _fresh_id(base: str, taken: set[str] | dict[str, Feature]) -> str:
+    """``base-2`` (or -3, ...), not yet declared and still a valid id (63 characters)."""
+    base = base[:56].rstrip("-._") or "work"
     n = 2
     while f"{base}-{n}" in taken:
         n += 1
