@@ -411,3 +411,28 @@ def test_ledger_integrity_orchestrator_hand_edit(tmp_path: Path, env: dict[str, 
     proc = sh(repo, m.group(2), env)
     assert_passed(proc, "ledger-integrity")
     assert "lines: 900" in repo.git("show", "HEAD:.pact/ledger.yaml").stdout
+
+
+def test_scope_budget_in_a_push(tmp_path: Path, env: dict[str, str]) -> None:
+    """The budget block at pre-push: undo, revise, ledger commit, commit again, push."""
+    repo = pact_repo(tmp_path / "r", phase="code", estimate=10)
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "-u", "origin", "main")
+    hooked(repo, env)
+    repo.commit("part 1", agent="backend-coder",
+                files={"src/auth/a.py": "".join(f"a{i} = {i}\n" for i in range(9))})
+    repo.commit("part 2", agent="backend-coder",
+                files={"src/auth/b.py": "".join(f"b{i} = {i}\n" for i in range(6))})
+    push = sh(repo, "git push -q origin main", env)
+    assert push.returncode != 0
+    steps = steps_of(fix_of(push.stdout + push.stderr, "scope-budget"))
+    assert "git reset --soft @{upstream}" in steps[0] and "gatekeeper estimate auth 15 " in steps[1]
+    for step in steps[:-1]:
+        cmd = re.sub(r" \((?:the last commit|or waives).*\)$", "", command_in(step))
+        proc = sh(repo, cmd, env)
+        assert proc.returncode == 0, f"{step}\n{proc.stderr}"
+    assert steps[-1].endswith("git commit -C ORIG_HEAD.")
+    assert sh(repo, "git commit -C ORIG_HEAD", env).returncode == 0
+    assert_passed(sh(repo, "git push -q origin main", env), "scope-budget")
