@@ -12,8 +12,6 @@ state, since the way into CODE depends on where the feature stands.
 
 from __future__ import annotations
 
-import re
-import shlex
 from typing import TYPE_CHECKING
 
 from gatekeeper.engine import CODE_CLASSES, Hit
@@ -24,13 +22,21 @@ if TYPE_CHECKING:
     from gatekeeper.ledger import Feature
     from gatekeeper.policy import Rule
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_SLUG = r"[a-z0-9][a-z0-9._-]{0,62}"
+
+
+def _q(text: str) -> str:
+    """Shell-quoted. shlex (and any regex) only once there is a fix to write: this module
+    is imported on every commit-msg hook run, which must stay fast."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def ledger_commit(what: str) -> str:
     """The orchestrator's commit of the ledger alone. The ``-- .pact`` pathspec commits only
     .pact/, so whatever an agent has staged never rides along (and stays staged)."""
-    return (f"git commit -m {shlex.quote(what)} --trailer 'PACT-Agent: orchestrator' -- .pact")
+    return f"git commit -m {_q(what)} --trailer 'PACT-Agent: orchestrator' -- .pact"
 
 
 def undo_first(cc: CheckContext) -> list[str]:
@@ -103,7 +109,7 @@ def phase_gate(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hi
         if feat.phase == "done":
             missing = "the feature is DONE, and a finished feature is never reopened"
             new = _fresh_id(fid, cc.state.features)
-            globs = " ".join(shlex.quote(p) for p in feat.paths)
+            globs = " ".join(_q(p) for p in feat.paths)
             steps = [*undo_first(cc),
                      f"the orchestrator declares the follow-up work as a new feature over the "
                      f"same paths: gatekeeper feature add {new} --paths {globs}",
@@ -138,6 +144,8 @@ def _covering_globs(paths: list[str]) -> tuple[str, list[str]]:
             break
         common.append(level[0])
     if common:
+        import re
+
         slug = re.sub(r"[^a-z0-9._-]+", "-", common[-1].lower()).strip("-._") or "work"
         return slug, ["/".join(common) + "/**"]
     globs = sorted({p.rsplit("/", 1)[0] + "/**" if "/" in p else p for p in paths})
@@ -157,7 +165,9 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     base, globs = _covering_globs(sorted(stray))
     if claimed and claimed not in cc.state.features:
         note = f"the PACT-Feature trailer names {claimed!r}, which the ledger does not declare"
-        if _SLUG.match(claimed):
+        import re
+
+        if re.fullmatch(_SLUG, claimed):
             base = claimed
     else:
         note = "no declared feature's paths cover them"
@@ -166,7 +176,7 @@ def unplanned_work(cc: CheckContext, rule: Rule, files: list[FileChange]) -> lis
     # so the only way out is declaring the work (and, for code, walking it into CODE).
     steps = [*undo_first(cc),
              f"the orchestrator declares the work: gatekeeper feature add {fid} --paths "
-             + " ".join(shlex.quote(g) for g in globs),
+             + " ".join(_q(g) for g in globs),
              *steps_to_code(fid, None), ledger_commit(f"Declare {fid}"), retry(cc)]
     return [Hit(fields={"note": note, "features": ", ".join(sorted(cc.state.features)),
                         "fix": numbered(steps), "feature_id": fid, "globs": " ".join(globs)},
