@@ -354,19 +354,27 @@ HALT_CASES = {
         'def find(cur, email):\n    cur.execute("SELECT * FROM users WHERE email = %s", (email,))\n'),
     "pii-in-logs": (_LOG + '    log.info("login %s", user.email)\n',
                     _LOG + '    log.info("login user_id=%s", user.id)\n'),
+    "destructive-sql": ('def clean(cur):\n    cur.execute("DELETE FROM sessions")\n',
+                        'def clean(cur):\n    cur.execute("DELETE FROM sessions WHERE expires_at < now()")'
+                        '\n'),
 }
+_FRONT = ("// src/auth/pay.ts: the payment form.\n"
+          "export const key = import.meta.env.VITE_STRIPE_{}_KEY;\n")
 
 
-@pytest.mark.parametrize("rule", sorted(HALT_CASES))
+@pytest.mark.parametrize("rule", [*sorted(HALT_CASES), "frontend-credentials"])
 def test_halt_signal_staged(tmp_path: Path, env: dict[str, str], rule: str) -> None:
-    bad, good = HALT_CASES[rule]
+    if rule == "frontend-credentials":
+        path, (bad, good) = "src/auth/pay.ts", (_FRONT.format("SECRET"), _FRONT.format("PUBLISHABLE"))
+    else:
+        path, (bad, good) = "src/auth/db.py", HALT_CASES[rule]
     repo = hooked(pact_repo(tmp_path / "r", phase="code"), env)
-    cmd, out = attempt(repo, {"src/auth/db.py": bad}, env)
+    cmd, out = attempt(repo, {path: bad}, env)
     steps = _secret_steps(fix_of(out, rule))
     assert sh(repo, command_in(steps[0]), env).returncode == 0
-    repo.write({"src/auth/db.py": good})  # 2) the advice
+    repo.write({path: good})  # 2) the advice
     assert steps[2].startswith("git add the file and commit again")
-    assert sh(repo, "git add src/auth/db.py", env).returncode == 0
+    assert sh(repo, f"git add {path}", env).returncode == 0
     assert_passed(sh(repo, shlex.join(cmd), env), rule)
 
 
