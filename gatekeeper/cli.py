@@ -32,45 +32,62 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def fmt(sp: argparse.ArgumentParser, extra: tuple[str, ...] = ()) -> None:
-        sp.add_argument("--format", choices=("text", "json", *extra), default="text")
+        sp.add_argument("--format", choices=("text", "json", *extra), default="text",
+                        help="output format (default: text)")
 
     def subfmt(sp: argparse.ArgumentParser) -> None:
         # Under a parent that has --format too: no default here, so that
         # `escalations --format json list` keeps the parent's value.
-        sp.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
+        sp.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="output format (default: text)")
 
     sp = sub.add_parser("init", help="scaffold .pact/ and print hook snippets")
     sp.add_argument("--force-config", action="store_true", help=argparse.SUPPRESS)
 
     feat = sub.add_parser("feature", help="declare features").add_subparsers(
-        dest="feature_cmd", required=True)
+        dest="feature_cmd", required=True, metavar="SUBCOMMAND")
     sp = feat.add_parser("add", help="declare a feature with its paths and estimate")
-    sp.add_argument("id")
-    sp.add_argument("--paths", nargs="+", required=True, metavar="GLOB")
-    sp.add_argument("--estimate", type=int, metavar="LINES")
-    sp.add_argument("--title")
+    sp.add_argument("id", help="the feature's id, a slug such as auth or billing-v2")
+    sp.add_argument("--paths", nargs="+", required=True, metavar="GLOB",
+                    help="gitignore-style globs of the feature's files, e.g. 'src/auth/**'")
+    sp.add_argument("--estimate", type=int, metavar="LINES",
+                    help="lines changed (added + deleted) the work should take; the scope "
+                         "budget blocks above it +20%%")
+    sp.add_argument("--title", help="a human-readable name")
 
-    sp = sub.add_parser("phase", help="move a feature to a phase")
-    sp.add_argument("id")
-    sp.add_argument("phase", choices=PHASE_CHOICES)
-    sp.add_argument("--skip-reason", metavar="REASON")
+    sp = sub.add_parser("phase", help="move a feature to a phase", description=(
+        "Move a feature to a phase. Phases run in order: prepare, architect, code, test, "
+        "done. PREPARE and ARCHITECT may be skipped only with a sanctioned --skip-reason; "
+        "CODE is never skipped and needs an approved architecture (or a skipped "
+        "ARCHITECT); TEST may be skipped only with --skip-reason trivial_change."))
+    sp.add_argument("id", help="a declared feature's id")
+    sp.add_argument("phase", choices=PHASE_CHOICES, help="the phase to enter: %(choices)s")
+    sp.add_argument("--skip-reason", metavar="REASON",
+                    help="why the phases between the current one and PHASE are skipped: "
+                         "plan_section_complete, structured_gate_passed or "
+                         "decomposition_active (PREPARE, ARCHITECT); trivial_change (TEST)")
 
     sp = sub.add_parser("approve", help="approve an artifact (records its sha256)")
-    sp.add_argument("id")
-    sp.add_argument("path")
-    sp.add_argument("--kind", choices=("preparation", "architecture", "plan"))
+    sp.add_argument("id", help="a declared feature's id")
+    sp.add_argument("path", help="the document to approve; it must exist (its sha256 is "
+                                 "recorded), e.g. docs/architecture/ID.md")
+    sp.add_argument("--kind", choices=("preparation", "architecture", "plan"),
+                    help="what the document is (default: guessed from its path, else "
+                         "architecture)")
 
     sp = sub.add_parser("estimate", help="revise a feature's estimate")
-    sp.add_argument("id")
-    sp.add_argument("lines", type=int)
-    sp.add_argument("--reason", required=True)
+    sp.add_argument("id", help="a declared feature's id")
+    sp.add_argument("lines", type=int, help="the new estimate, in lines changed")
+    sp.add_argument("--reason", required=True, help="why the plan changed (recorded)")
 
     sp = sub.add_parser("waive", help="waive a rule (an orchestrator decision in the ledger)")
-    sp.add_argument("rule")
-    sp.add_argument("--reason", required=True)
-    sp.add_argument("--feature")
-    sp.add_argument("--path", metavar="GLOB")
-    sp.add_argument("--expires", metavar="DATE")
+    sp.add_argument("rule", help="the rule id to waive, e.g. scope-budget")
+    sp.add_argument("--reason", required=True,
+                    help="the justification: at least 12 characters, not a placeholder")
+    sp.add_argument("--feature", help="waive it only for this feature")
+    sp.add_argument("--path", metavar="GLOB", help="waive it only for paths this glob matches")
+    sp.add_argument("--expires", metavar="DATE",
+                    help="last day the waiver applies (YYYY-MM-DD, inclusive; default: never)")
 
     sp = sub.add_parser("status", help="where every feature stands")
     fmt(sp)
@@ -78,49 +95,58 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("check", help="judge the index, a commit or a range")
     mode = sp.add_mutually_exclusive_group()
     mode.add_argument("--staged", action="store_true", help="the index against HEAD (default)")
-    mode.add_argument("--commit", metavar="REV")
-    mode.add_argument("--range", metavar="A..B")
+    mode.add_argument("--commit", metavar="REV", help="one commit, against its parent")
+    mode.add_argument("--range", metavar="A..B",
+                      help="every commit in A..B, each against its parent's ledger")
     sp.add_argument("--ci", action="store_true",
                     help="judge the range the CI environment names (GitHub Actions push or "
                          "pull_request, GitLab CI); --range overrides it on other CI systems")
     sp.add_argument("--sarif-file", type=Path, metavar="F",
                     help="also write the report as SARIF 2.1.0 to F (any --format)")
-    sp.add_argument("--message-file", type=Path, metavar="F")
-    sp.add_argument("--agent", metavar="ROLE")
+    sp.add_argument("--message-file", type=Path, metavar="F",
+                    help="with --staged: the commit message whose trailers to read")
+    sp.add_argument("--agent", metavar="ROLE",
+                    help="the PACT role to judge as (instead of the PACT-Agent trailer)")
     sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
     sp.add_argument("--explain", action="store_true",
                     help="say for each rule why it passed, failed or did not apply")
     fmt(sp, ("sarif",))
 
     sp = sub.add_parser("hook", help="run as a git hook (used by installed hooks)")
-    sp.add_argument("stage", choices=HOOK_STAGES)
-    sp.add_argument("args", nargs="*")
-    sp.add_argument("--agent", metavar="ROLE")
+    sp.add_argument("stage", choices=HOOK_STAGES, help="the git hook: %(choices)s")
+    sp.add_argument("args", nargs="*",
+                    help="what git passes the hook (commit-msg: the message file; "
+                         "pre-push: the remote's name and URL)")
+    sp.add_argument("--agent", metavar="ROLE",
+                    help="the PACT role to judge as (instead of the trailer or PACT_AGENT)")
 
     esc = sub.add_parser("escalations", help="list, show and resolve escalation notes")
     fmt(esc)
-    esc_sub = esc.add_subparsers(dest="esc_cmd")
-    sp = esc_sub.add_parser("list")
-    sp.add_argument("--status", choices=("open", "all"), default="open")
-    sp.add_argument("--level", choices=("HALT", "ALERT"))
+    esc_sub = esc.add_subparsers(dest="esc_cmd", metavar="SUBCOMMAND")
+    sp = esc_sub.add_parser("list", help="list notes (default: the open ones)")
+    sp.add_argument("--status", choices=("open", "all"), default="open",
+                    help="open notes only (default) or all")
+    sp.add_argument("--level", choices=("HALT", "ALERT"), help="only notes of this level")
     subfmt(sp)
-    sp = esc_sub.add_parser("show")
-    sp.add_argument("id")
+    sp = esc_sub.add_parser("show", help="one note in full")
+    sp.add_argument("id", help="the note's id, E-... (as printed by a block)")
     subfmt(sp)
-    sp = esc_sub.add_parser("resolve")
-    sp.add_argument("id")
-    sp.add_argument("--outcome", required=True, choices=("acknowledged", "overridden", "resolved"))
+    sp = esc_sub.add_parser("resolve", help="record the decision on a note")
+    sp.add_argument("id", help="the note's id, E-... (as printed by a block)")
+    sp.add_argument("--outcome", required=True, choices=("acknowledged", "overridden", "resolved"),
+                    help="acknowledged (the human has seen it), resolved (the cause is fixed) "
+                         "or overridden (go on despite it)")
     sp.add_argument("--note", required=True,
                     help="what was decided; overriding a HALT needs a written justification")
     subfmt(sp)
 
     pol = sub.add_parser("policy", help="list rules or explain one")
     fmt(pol)
-    pol_sub = pol.add_subparsers(dest="policy_cmd")
-    sp = pol_sub.add_parser("list")
+    pol_sub = pol.add_subparsers(dest="policy_cmd", metavar="SUBCOMMAND")
+    sp = pol_sub.add_parser("list", help="every rule and its action now")
     subfmt(sp)
-    sp = pol_sub.add_parser("explain")
-    sp.add_argument("rule")
+    sp = pol_sub.add_parser("explain", help="what a rule enforces, a violation and its fix")
+    sp.add_argument("rule", help="the rule id, e.g. scope-budget")
     subfmt(sp)
 
     sp = sub.add_parser("install", help="install git hooks here, or the pre-receive on a server")
@@ -142,8 +168,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="which file or output the schema describes")
 
     sp = sub.add_parser("guard", help="judge one proposed file change (for agent harnesses)")
-    sp.add_argument("path", metavar="PATH")
-    sp.add_argument("--agent", metavar="ROLE", required=True)
+    sp.add_argument("path", metavar="PATH", help="the file the agent proposes to change")
+    sp.add_argument("--agent", metavar="ROLE", required=True,
+                    help="the PACT role of the agent proposing the change")
     sp.add_argument("--content-file", metavar="F",
                     help="the proposed content ('-' for stdin); default: the file as it is now")
     sp.add_argument("--delete", action="store_true", help="judge deleting PATH")

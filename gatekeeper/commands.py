@@ -33,13 +33,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+#: How a ledger decision takes effect: committed alone (the pathspec keeps an agent's staged
+#: files out of the orchestrator's commit).
+COMMIT_ALONE = ("commit it alone: git commit -m 'ledger' --trailer 'PACT-Agent: orchestrator' "
+                "-- .pact")
+
+
 def cmd_feature(args: argparse.Namespace) -> int:
     from gatekeeper import orchestrator
 
     ev = orchestrator.feature_add(_repo(), args.id, args.paths, args.estimate, args.title)
     est = f", estimate {ev['estimate']} lines" if ev.get("estimate") is not None else ""
-    _print(f"declared feature {ev['id']} ({', '.join(ev['paths'])}{est}); "
-           "commit .pact/ledger.yaml on its own")
+    _print(f"declared feature {ev['id']} ({', '.join(ev['paths'])}{est}); {COMMIT_ALONE}")
     return Exit.OK
 
 
@@ -92,7 +97,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
                             known)
     scope = ", ".join(f"{k}={ev[k]}" for k in ("feature", "path", "expires") if ev.get(k))
     _print(f"waiver {ev['id']} for {ev['rule']}" + (f" ({scope})" if scope else "")
-           + " recorded; commit .pact/ledger.yaml on its own")
+           + f" recorded; {COMMIT_ALONE}")
     return Exit.OK
 
 

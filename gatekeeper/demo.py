@@ -8,6 +8,7 @@ passes once the orchestrator (or the right specialist) does the right thing.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -37,9 +38,10 @@ class _Demo:
         print("\n" + self.st(f"== {text}", "1;36"))
 
     def run(self, *cmd: str, show: bool = True, expect: int | None = 0) -> int:
-        shown = " ".join(cmd)
+        # Quoted as a shell would need them, so that every shown command can be copied.
+        shown = shlex.join(cmd)
         if cmd[0] == sys.executable:
-            shown = "gatekeeper " + " ".join(cmd[3:])
+            shown = shlex.join(["gatekeeper", *cmd[3:]])
         if show:
             print(self.st(f"$ {shown}", "2"))
         proc = subprocess.run(list(cmd), cwd=self.root, env=self.env, text=True,
@@ -60,9 +62,11 @@ class _Demo:
         p.write_text(text, encoding="utf-8")
 
     def commit(self, agent: str, message: str, *paths: str, expect: int = 0) -> int:
-        self.run("git", "add", "--", *paths, show=False)
+        """``git add`` then a pathspec commit of ``paths``: only they are committed, whatever
+        else is staged (the form the README and the fix: lines use)."""
+        self.run("git", "add", "--", *paths)
         rc = self.run("git", "commit", "-q", "-m", message, "--trailer",
-                      f"PACT-Agent: {agent}", expect=expect)
+                      f"PACT-Agent: {agent}", "--", *paths, expect=expect)
         if rc != 0:
             self.run("git", "reset", "-q", show=False)
         return rc

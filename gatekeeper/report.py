@@ -48,13 +48,27 @@ class Report:
         return "block" if self.blocked else "pass"
 
 
+def remedy_of(f: Finding) -> str:
+    """The finding's remedy with ``{escalation}`` filled in: the note id is known only once
+    the note is written, after the engine rendered the text."""
+    if "{escalation}" not in f.remedy:
+        return f.remedy
+    return f.remedy.replace("{escalation}", f.escalation or "<id from gatekeeper escalations list>")
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    out = f.as_json()
+    out["remedy"] = remedy_of(f)
+    return out
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The ``pact-gatekeeper/report@1`` object."""
     return {
         "schema": SCHEMA,
         "verdict": report.verdict,
-        "findings": [f.as_json() for f in report.active],
-        "waived": [f.as_json() for f in report.waived],
+        "findings": [_finding_json(f) for f in report.active],
+        "waived": [_finding_json(f) for f in report.waived],
         "escalations": [{"id": i, "path": p} for i, p in report.escalations],
         "commits": report.commits,
         "where": report.where,
@@ -101,7 +115,7 @@ def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = 
         if f.line and f.paths:
             lines.append(f"  at: {f.paths[0]}:{f.line}")
         if not f.waiver and f.remedy:
-            lines.append(f"  fix: {f.remedy}")
+            lines.append(f"  fix: {remedy_of(f)}")
         if f.waiver:
             lines.append(f"  waived by {f.waiver}")
         if f.escalation:
@@ -119,7 +133,42 @@ def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = 
     if report.escalations:
         summary += f", {len(report.escalations)} escalation note(s)"
     lines.append(st(summary, "31;1" if report.blocked else "32"))
+    width = _width(stream or sys.stdout)
+    if width:
+        lines = _wrap(lines, width - len(prefix))
     return "\n".join(prefix + ln if ln else prefix.rstrip() for ln in lines) + "\n"
+
+
+def _width(stream: IO[str]) -> int | None:
+    """The width to wrap at when ``stream`` is a terminal (``COLUMNS`` when set, else the
+    terminal's). Piped output (CI logs, scripts, the pre-commit framework, which captures a
+    hook's output) is never wrapped: one line per message, so that it can be searched."""
+    try:
+        if not (hasattr(stream, "isatty") and stream.isatty()):
+            return None
+        cols = os.environ.get("COLUMNS", "").strip()
+        width = int(cols) if cols.isdigit() else os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return None
+    return max(width, 40) if width > 0 else None
+
+
+def _wrap(lines: list[str], width: int) -> list[str]:
+    """Wrap long lines at word boundaries, continuation lines indented two more spaces.
+    Words (paths, commands) are never broken, so a long one may still overflow."""
+    if all(len(ln) <= width for ln in lines):
+        return lines
+    import textwrap  # only when something is too long: most hook runs print nothing
+
+    out: list[str] = []
+    for ln in lines:
+        if len(ln) <= width:
+            out.append(ln)
+            continue
+        indent = ln[: len(ln) - len(ln.lstrip(" "))]
+        out.extend(textwrap.wrap(ln, width=max(width, 20), subsequent_indent=indent + "  ",
+                                 break_long_words=False, break_on_hyphens=False))
+    return out
 
 
 def dump_json(data: dict[str, Any]) -> str:

@@ -108,6 +108,40 @@ def waiver_state(w: Waiver, state: LedgerState, tracked: list[str],
     return "active", f"until {w.expires}" if w.expires else "does not expire"
 
 
+def uncommitted(repo: git.Repo, state: LedgerState) -> dict[str, Any] | None:
+    """What in ``.pact/`` differs from ``HEAD``: the paths, and how many ledger events are
+    not committed yet (None when unknown). None when nothing differs.
+
+    ``status`` shows the ledger on disk; the hooks judge by the committed one, so a decision
+    not yet committed looks in force here but is not, for any agent's commit.
+    """
+    try:
+        out = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".pact"],
+                      repo.cwd)
+    except GitError:
+        return None
+    paths = sorted({e[3:] for e in out.decode("utf-8", "surrogateescape").split("\0")
+                    if len(e) > 3 and e[2] == " "})
+    if not paths:
+        return None
+    events: int | None = None
+    if ".pact/ledger.yaml" in paths:
+        try:
+            from gatekeeper.ledger import parse
+
+            committed = git.run(["show", "HEAD:.pact/ledger.yaml"], repo.cwd, check=False)
+            events = state.events - parse(committed.decode("utf-8", "replace"))[0].events
+        except Exception:  # an unreadable committed ledger: say nothing about the count
+            events = None
+    return {"paths": paths, "ledger_events": events}
+
+
+def budget_waivers(f: Feature, waivers: list[dict[str, Any]]) -> list[str]:
+    """The active scope-budget waivers that cover feature ``f``'s budget."""
+    return [w["id"] for w in waivers if w["rule"] == "scope-budget" and w["state"] == "active"
+            and w["feature"] in (None, f.id)]
+
+
 def open_notes(inbox: Inbox, state: LedgerState) -> list[Note]:
     """Open notes: open in the inbox and not resolved by a ledger ``resolve`` event."""
     return [n for n in inbox.notes() if n.status == "open" and n.id not in state.resolutions]
@@ -118,13 +152,26 @@ def collect(repo: git.Repo) -> dict[str, Any]:
     ctx = load_worktree(repo)
     state, config = ctx.state, ctx.config
     today = current_date()
+    tracked = _tracked(repo, [w.path for w in state.waivers if w.path])
+    waivers: list[dict[str, Any]] = []
+    for w in state.waivers:
+        wstate, why = waiver_state(w, state, tracked, today)
+        waivers.append({"id": w.id, "rule": w.rule, "feature": w.feature, "path": w.path,
+                        "expires": w.expires, "reason": w.reason, "by": w.by, "at": w.at,
+                        "state": wstate, "why": why, "covers": []})
     features = []
     for f in state.features.values():
+        scope = feature_scope(repo, f, config.tolerance, config.undershoot)
+        if scope is not None:
+            scope["waivers"] = budget_waivers(f, waivers)
+            for wd in waivers:
+                if wd["id"] in scope["waivers"]:
+                    wd["covers"].append(f.id)
         features.append({
             "id": f.id, "title": f.title, "phase": f.phase or "declared", "paths": f.paths,
             "estimate": f.estimate, "baseline": f.baseline, "skipped": f.skipped,
             "passes": f.passes, "artifacts": _artifacts(repo, f),
-            "scope": feature_scope(repo, f, config.tolerance, config.undershoot),
+            "scope": scope,
             "estimate_revisions": len(f.estimates),
         })
     inbox = Inbox(inbox_dir(repo, config.inbox))
@@ -136,17 +183,11 @@ def collect(repo: git.Repo) -> dict[str, Any]:
              "feature": m.get("feature"), "agent": m.get("agent"),
              "attempts": m.get("attempts"), "issue": m.get("issue"),
              "created": m.get("created"), "path": str(n.path)})
-    tracked = _tracked(repo, [w.path for w in state.waivers if w.path])
-    waivers = []
-    for w in state.waivers:
-        wstate, why = waiver_state(w, state, tracked, today)
-        waivers.append({"id": w.id, "rule": w.rule, "feature": w.feature, "path": w.path,
-                        "expires": w.expires, "reason": w.reason, "by": w.by, "at": w.at,
-                        "state": wstate, "why": why})
     counts = {s: sum(1 for w in waivers if w["state"] == s)
               for s in ("active", "expired", "unmatched")}
     return {"schema": SCHEMA, "today": today.isoformat(), "features": features,
             "escalations": esc, "waivers": waivers, "waiver_counts": counts,
+            "uncommitted": uncommitted(repo, state),
             "inbox": str(inbox.root), "settings": {
                 "tolerance": config.tolerance, "undershoot": config.undershoot,
                 "halt_freeze": config.halt_freeze,
@@ -226,6 +267,9 @@ def _feature_lines(st: Style, f: dict[str, Any], undershoot: float) -> list[str]
         out.append(_line(st, "  scope:     ", (bar(sc["percent"]), color),
                          f" {sc['changed']}/{sc['estimate']} lines {sc['percent']}%,"
                          f" limit {sc['limit']}", (note, color)))
+    if sc is not None and sc.get("waivers"):
+        out.append(_line(st, "  waived:    scope-budget by ", ", ".join(sc["waivers"]),
+                         ": over the limit does not block"))
     return out
 
 
@@ -239,6 +283,14 @@ def render(data: dict[str, Any], stream: IO[str]) -> str:
     out.append(_line(st, "pact-gatekeeper status: ", f"{len(data['features'])} feature(s), ",
                      (f"{len(halts)} HALT", "31;1" if halts else ""),
                      f" / {len(alerts)} ALERT open, {counts['active']} waiver(s) active"))
+    unc = data.get("uncommitted")
+    if unc:
+        n = unc["ledger_events"]
+        what = (f"{n} ledger event(s) not committed" if n else "changes not committed")
+        out.extend(_wrapped(st, f"NOT COMMITTED: {what} in {', '.join(unc['paths'])}; the "
+                                "hooks judge by the committed ledger, so commit them alone: "
+                                "git commit -m 'ledger' --trailer 'PACT-Agent: orchestrator' "
+                                "-- .pact", 0, lines=4))
     out.append("")
     if not data["features"]:
         out.append(_line(st, "no features declared: gatekeeper feature add ID --paths GLOB "
@@ -268,5 +320,8 @@ def render(data: dict[str, Any], stream: IO[str]) -> str:
             out.append(_line(st, f"  {w['id']:<5} {w['rule']}  ",
                              (w["state"], colors[w["state"]]), f": {w['why']}"))
             out.append(_line(st, f"        {scope}  by {w['by'] or 'unknown'}"))
+            if w.get("covers"):
+                out.append(_line(st, "        covers the scope budget of ",
+                                 ", ".join(w["covers"])))
             out.extend(_wrapped(st, f"reason: {w['reason']}", 8))
     return "\n".join(out) + "\n"

@@ -21,10 +21,19 @@ def test_wheel_ships_policies(tmp_path: Path) -> None:
     assert "gatekeeper/policies/pact-core.yaml" in names
     assert "gatekeeper/policies/pact-signals.yaml" in names
     # Install it into a fresh venv that can see the already-installed dependencies, run it
-    # from a directory far from the checkout, and list the bundled rules.
+    # from a directory far from the checkout, and list the bundled rules. The dependencies
+    # are wherever the test runs (usually a virtual environment, whose packages
+    # system_site_packages would not show): a .pth line appends that site-packages after
+    # the new venv's own, without processing its .pth files (so no editable checkout).
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    import sysconfig
+
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(site, "outer-deps.pth").write_text("".join(f"{d}\n" for d in sorted(outer)), encoding="utf-8")
     inst = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index",
                            "--force-reinstall", str(wheel)], capture_output=True, text=True)
     assert inst.returncode == 0, inst.stderr[-2000:]

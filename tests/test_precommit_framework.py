@@ -156,3 +156,54 @@ def test_ci_hook_manual_stage(user_repo: GitRepo) -> None:
     # No origin/main in this repository: the default range is an error, not a pass.
     proc = _pre_commit(user_repo.path, *run)
     assert proc.returncode != 0 and "origin/main" in proc.stdout
+
+
+def test_warn_lines_show_on_a_passing_commit(user_repo: GitRepo) -> None:
+    """pre-commit hides a passing hook's output unless the hook is verbose: a commit that
+    passes with a warning (no PACT-Agent trailer) must still show its WARN line."""
+    proc = _commit(user_repo, "login without a trailer", {"src/auth/login.py": code(8)})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "WARN agent-identity" in out and "no PACT-Agent trailer" in out
+
+
+def _readme_yaml_after(heading: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(heading):]
+    start = section.index("```yaml\n") + len("```yaml\n")
+    return section[start:section.index("```", start)]
+
+
+def test_readme_local_snippet_works_as_printed(tmp_path: Path) -> None:
+    """The README's `repo: local` snippet, with only the documented python path replaced by
+    this interpreter's: blocks a phase-gate violation, passes good work, shows WARN lines."""
+    snippet = _readme_yaml_after("### Client hooks with the pre-commit framework")
+    assert "/home/you/.pact-venv/bin/python -m gatekeeper" in snippet
+    assert "rev:" not in snippet and "entry: gatekeeper" not in snippet
+    repo = team_repo(tmp_path / "team")
+    repo.commit("use pre-commit", agent="orchestrator", files={
+        ".pre-commit-config.yaml": snippet.replace("/home/you/.pact-venv/bin/python",
+                                                   sys.executable)})
+    proc = _pre_commit(repo.path, "install")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    env = {"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}  # no venv on PATH
+    proc = _commit(repo, "invoice\n\nPACT-Agent: backend-coder",
+                   {"src/billing/invoice.py": code(5)}, env=env)
+    assert proc.returncode == 1 and "BLOCK phase-gate" in proc.stdout + proc.stderr
+    repo.git("reset", "-q", "--hard")
+    repo.git("clean", "-qfd")
+    proc = _commit(repo, "login", {"src/auth/login.py": code(8)}, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "WARN agent-identity" in proc.stdout + proc.stderr
+
+
+def test_orchestrator_commits_workflow_configuration(tmp_path: Path) -> None:
+    """The orchestrator may commit .pre-commit-config.yaml and CI files (confine_paths)."""
+    repo = team_repo(tmp_path / "team")
+    repo.stage({".pre-commit-config.yaml": "repos: []\n",
+                ".github/workflows/pact.yml": "on: push\n", ".gitlab-ci.yml": "stages: []\n"})
+    code_, report = repo.check_staged("workflow", "orchestrator")
+    assert code_ == 0 and not [f for f in report["findings"] if f["rule"] == "domain-boundary"]
+    repo.stage({"src/auth/x.py": "x = 1\n"})
+    code_, report = repo.check_staged("workflow", "orchestrator")
+    assert code_ == 1 and report["findings"][0]["paths"] == ["src/auth/x.py"]

@@ -61,7 +61,7 @@ def test_status_shows_phase_artifacts_budget_notes_and_waivers(tmp_path: Path) -
     assert auth["artifacts"][0]["path"] == "docs/architecture/auth.md"
     assert auth["artifacts"][0]["on_disk"] == "changed"
     assert auth["scope"] == {"changed": 40, "estimate": 100, "percent": 40, "limit": 120,
-                             "state": "ok", "baseline": auth["baseline"]}
+                             "state": "ok", "baseline": auth["baseline"], "waivers": ["W-2"]}
     billing = next(f for f in data["features"] if f["id"] != "auth")
     assert billing["phase"] == "declared" and billing["scope"] is None
     states = {w["id"]: w["state"] for w in data["waivers"]}
@@ -121,3 +121,28 @@ def test_status_without_features_and_outside_a_repository(tmp_path: Path) -> Non
     outside.mkdir()
     res = cli(outside, "status")
     assert res.code == 2 and "not a git repository" in res.err
+
+
+def test_status_says_when_the_ledger_on_disk_is_not_committed(tmp_path: Path) -> None:
+    """The hooks judge by the committed ledger: status says so when the two differ, and
+    links a scope-budget waiver to the budget it covers."""
+    from helpers import pact_repo
+
+    repo = pact_repo(tmp_path / "r", phase="code")
+    data = ok(repo.path, "status", "--format", "json").json()
+    assert data["uncommitted"] is None
+    ok(repo.path, "waive", "scope-budget", "--feature", "auth", "--reason",
+       "the OAuth callback was approved late")
+    ok(repo.path, "estimate", "auth", "150", "--reason", "the partner API needs more")
+    data = ok(repo.path, "status", "--format", "json").json()
+    assert data["uncommitted"] == {"paths": [".pact/ledger.yaml"], "ledger_events": 2}
+    auth = next(f for f in data["features"] if f["id"] == "auth")
+    assert auth["scope"]["waivers"] == ["W-1"]
+    assert data["waivers"][0]["covers"] == ["auth"]
+    text = ok(repo.path, "status").out
+    assert "NOT COMMITTED: 2 ledger event(s) not committed in .pact/ledger.yaml" in text
+    assert "-- .pact" in text and "scope-budget by W-1" in text
+    assert "covers the scope budget of auth" in text
+    repo.git("commit", "-q", "--no-verify", "-m", "ledger", "--", ".pact")
+    data = ok(repo.path, "status", "--format", "json").json()
+    assert data["uncommitted"] is None

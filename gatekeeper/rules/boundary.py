@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gatekeeper.engine import Hit
-from gatekeeper.globs import last_match
+from gatekeeper.globs import last_match, match_any
 
 if TYPE_CHECKING:
     from gatekeeper.changes import FileChange
@@ -122,8 +122,12 @@ def domain_boundary(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
     allowed = confine.get(agent) if agent is not None else None
     if allowed is not None:
         taken = {p for ps in handoff.values() for p in ps}
+        # confine_paths: globs a confined role may change whatever their class (the
+        # orchestrator's workflow configuration: .pre-commit-config.yaml, CI files).
+        also = rule.params.get("confine_paths", {}).get(agent, [])
         outside = [f.path for f in files if f.path not in taken and any(
-            cc.config.path_class(n) not in allowed for n in cc.names_of(f))]
+            cc.config.path_class(n) not in allowed and not (also and match_any(also, n))
+            for n in cc.names_of(f))]
         if outside:
             hits.append(Hit(
                 fields={"owner": "a specialist", "who": agent,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from gatekeeper.changes import ChangeSet, FileChange
 from gatekeeper.engine import Hit
 from gatekeeper.globs import match_any, to_pathspecs
+from gatekeeper.rules.phase import ledger_commit, numbered, retry, undo_first
 
 if TYPE_CHECKING:
     from gatekeeper.engine import CheckContext
@@ -58,12 +59,28 @@ def scope_budget(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[
             action = "warn"
         else:
             continue
+        suggested = _suggested(changed, limit, warn_at)
+        # The budget is cumulative from the CODE baseline: only a revised estimate (or a
+        # waiver) committed before the retry changes the verdict.
+        fix = numbered([
+            *undo_first(cc),
+            f"the orchestrator revises the estimate: gatekeeper estimate {fid} {suggested} "
+            f"--reason 'why the plan changed' (or waives the budget for this feature: "
+            f"gatekeeper waive scope-budget --feature {fid} --reason 'why the budget does not apply')",
+            ledger_commit(f"Revise the estimate of {fid}"), retry(cc)])
         fields = {"changed": changed, "estimate": feat.estimate, "percent": pct, "limit": limit,
-                  "tolerance": round(tolerance * 100), "suggested": max(changed, limit)}
+                  "tolerance": round(tolerance * 100), "suggested": suggested, "fix": fix}
         paths = sorted(f.path for f in files if fid in cc.features_of.get(f.path, ()))
         hits.append(Hit(fields=fields, paths=paths, feature=fid, action=action,
                         evidence=f"scope:{'warn' if action else 'over'}"))
     return hits
+
+
+def _suggested(changed: int, limit: int, warn_at: float) -> int:
+    """The smallest estimate that neither blocks nor warns at ``changed`` lines."""
+    if warn_at <= 0:
+        return max(changed, limit)
+    return max(limit, changed, -(-changed * 1000 // round(warn_at * 1000)))
 
 
 def _defer(cc: CheckContext, rule: Rule, feat: Feature) -> None:
