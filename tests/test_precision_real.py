@@ -104,14 +104,14 @@ def test_file_standards_skip_vendored_and_non_source_files(repo: GitRepo) -> Non
     repo.stage({"static/js/lib/jquery.js": "(function(){\nvar a = 1;\nvar b = 2;\n})();\n",
                 "app/static/css/lib/x.min.css": big, "locale/fr/django.po": big,
                 "fixtures/data.json": big, "node_modules/left/index.js": "a\nb\nc\n"})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert _rule(report, "file-header") == [] and _rule(report, "file-size") == []
 
 
 def test_file_standards_still_judge_source_files(repo: GitRepo) -> None:
     body = "".join(f"x{k} = {k}\n" for k in range(700))
     repo.stage({"src/auth/big.py": body})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert [f["rule"] for f in _rule(report, "file-header")] == ["file-header"]
     assert [f["rule"] for f in _rule(report, "file-size")] == ["file-size"]
 
@@ -128,7 +128,7 @@ def test_linguist_generated_comes_from_the_parent_tree(repo: GitRepo) -> None:
     repo.commit("mark generated code", agent="backend-coder",
                 files={".gitattributes": "gen/** linguist-generated\n"})
     repo.stage({"gen/api.py": src})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert _rule(report, "file-header") == []
     # linguist-vendored=false takes a default vendor path back.
     repo.git("reset", "-q")
@@ -136,7 +136,7 @@ def test_linguist_generated_comes_from_the_parent_tree(repo: GitRepo) -> None:
                 files={".gitattributes": "gen/** linguist-generated\n"
                                          "static/js/lib/** linguist-vendored=false\n"})
     repo.stage({"static/js/lib/ours.js": "var a = 1;\nvar b = 2;\nvar c = 3;\n"})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert [f["paths"] for f in _rule(report, "file-header")] == [["static/js/lib/ours.js"]]
 
 
@@ -166,7 +166,7 @@ def count(cursor, qs, extension):
 
 def test_sql_over_constants_literals_and_orm_sql_passes(repo: GitRepo) -> None:
     repo.stage({"src/auth/views.py": CONSTANT_SQL})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert _rule(report, "sql-injection") == []
 
 
