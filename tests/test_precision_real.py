@@ -121,7 +121,7 @@ def test_linguist_generated_comes_from_the_parent_tree(repo: GitRepo) -> None:
     # Attack: mark your own file generated in the same commit. The judged commit's
     # .gitattributes does not count.
     repo.stage({".gitattributes": "gen/** linguist-generated\n", "gen/api.py": src})
-    code, report = _check(repo, "backend-coder")
+    _code, report = _check(repo, "backend-coder")
     assert [f["paths"] for f in _rule(report, "file-header")] == [["gen/api.py"]]
     # Once the attribute is in the parent's tree, generated files are skipped.
     repo.git("reset", "-q")
