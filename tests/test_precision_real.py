@@ -103,7 +103,9 @@ def test_file_standards_skip_vendored_and_non_source_files(repo: GitRepo) -> Non
     big = "".join(f"line {k}\n" for k in range(700))
     repo.stage({"static/js/lib/jquery.js": "(function(){\nvar a = 1;\nvar b = 2;\n})();\n",
                 "app/static/css/lib/x.min.css": big, "locale/fr/django.po": big,
-                "fixtures/data.json": big, "node_modules/left/index.js": "a\nb\nc\n"})
+                "fixtures/data.json": big, "node_modules/left/index.js": "a\nb\nc\n",
+                # a ClearSilver template under C#'s extension: markup, not source
+                "templates/trac/ticket.cs": "<?cs include 'h.cs' ?>\n<p>a</p>\n<p>b</p>\n"})
     _code, report = _check(repo, "backend-coder")
     assert _rule(report, "file-header") == [] and _rule(report, "file-size") == []
 

@@ -52,6 +52,8 @@ def file_header(path: str, lines: Lines, params: Params) -> SignalHit | None:
     for n, t in body:
         if t.startswith(("#!", "<?php")) or _rx(r"""["']use \w+["'];?""").fullmatch(t):
             continue
+        if t.startswith("<") and ext != "php":
+            return None  # markup under a code extension (ClearSilver .cs templates): not source
         if t.startswith(tuple(marks)) or (
                 ext in ("py", "pyi") and _rx(r"[rRuU]?(\"{3}|'{3})").match(t)):
             return None
