@@ -547,13 +547,15 @@ def measure(rp: Replay, tmp: Path, runs: int, report_out: Path | None) -> list[R
     hooked = _bare(tmp, "hooked.git", rp.base, rp, True, run)
     plain = _bare(tmp, "plain.git", rp.base, rp, False, run)
     ph, pp = _Push(rp, hooked, rp.base), _Push(rp, plain, rp.base)
-    alone = Cmd(gk("hook", "pre-receive"), hooked, SERVER_ENV,
+    # The hook alone runs where the push without the hook landed its objects (a blocked
+    # push leaves none behind), with the branch reset: the same ref line a push gives it.
+    alone = Cmd(gk("hook", "pre-receive"), plain, SERVER_ENV,
                 f"{rp.base} {rp.tip} refs/heads/main\n".encode(), ok=(0, 1))
     times: dict[str, list[float]] = {"push": [], "plain": [], "alone": [], "log": []}
     for k in range(runs + 1):  # the first round warms caches and is not counted
         got = {"push": run.once(ph.cmd())}
         got["plain"] = run.once(pp.cmd())
-        git("update-ref", "refs/heads/main", rp.base, cwd=hooked)
+        git("update-ref", "refs/heads/main", rp.base, cwd=plain)
         got["alone"] = run.once(alone)
         got["log"] = run.once(log)
         if k:
