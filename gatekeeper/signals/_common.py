@@ -236,9 +236,15 @@ def _candidates(lines: Lines, keywords: Sequence[str]) -> list[int]:
     """Indexes of the lines holding any of the lower-case ``keywords`` (case-insensitive),
     found with plain substring scans of the file's joined text, shared by all detectors."""
     scan = _scan(lines)
+    low, known = scan.low, scan.found
     found: set[int] = set()
     for kw in keywords:
-        found.update(scan.where(kw))
+        got = known.get(kw)
+        if got is None:
+            got = scan.where(kw) if kw in low else ()  # the C-speed test first: most are absent
+            known[kw] = got
+        if got:
+            found.update(got)
     return sorted(found)
 
 

@@ -29,7 +29,6 @@ from gatekeeper.signals._common import (
     _lang,
     _mask,
     _rx,
-    _scan,
     _sha,
 )
 
@@ -124,16 +123,11 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
             shown = "<redacted>" if generic else _mask(value)
             hits.append(SignalHit(n, observed, _excerpt(text, [(value, shown)]), advice, ev))
 
-    scan = _scan(lines)
-    # The lines each token format's fixed text is on, from the file's shared scan: a
-    # candidate line is only matched against the formats whose hint it holds.
-    formats = [(tok, frozenset(i for h in tok[2] for i in scan.where(h.lower())))
-               for tok in _TOKENS]
     for i in _candidates(lines, _secret_keywords()):
         n, text = lines[i]
         spans: list[tuple[int, int]] = []
-        for (slug, observed, hints, pat), on in formats:
-            if i not in on or not any(h in text for h in hints):
+        for slug, observed, hints, pat in _TOKENS:
+            if not any(h in text for h in hints):
                 continue  # the cheap trigger: the format's fixed text is not on the line
             for m in itertools.islice(_rx(pat).finditer(text), 8):
                 if any(a < m.end() and m.start() < b for a, b in spans):
