@@ -259,3 +259,21 @@ def test_real_history_benchmark_quick_run_on_the_builtin_corpus() -> None:
     assert any(m.startswith("git push with the pre-receive hook") for m in measures)
     assert any(m.startswith("peak RSS") for m in measures)
     assert all(r["value"] > 0 for r in out["results"])
+
+
+def test_pii_finding_still_names_the_whole_call_chain() -> None:
+    # The linear log-call pattern finds the dotted chain by a backward walk: the finding
+    # (and its fingerprint) reads as before.
+    lines = [(7, '    self.app.logger.info("login %s", user.email)')]
+    (hit,) = signals.pii_in_logs("src/app.py", lines, {})
+    assert hit.observed == "email passed to self.app.logger.info()"
+    assert hit.evidence.startswith("pii-in-logs:self.app.logger.info:")
+    (hit,) = signals.pii_in_logs("src/app.py", [(1, "x1.logger.info(user.email)")], {})
+    assert hit.observed == "email passed to x1.logger.info()"
+
+
+def test_destructive_sql_without_an_identity_blocks(repo: GitRepo) -> None:
+    # Attack: no trailer at all, hoping "nobody" counts as the owner of a .sql file.
+    repo.stage({"deploy/upgrade/wipe.sql": "DELETE FROM feeds;\n"})
+    code, report = repo.check_staged("wipe", None, "--no-notes")
+    assert code == 1 and [f["action"] for f in _rule(report, "destructive-sql")] == ["block"]
