@@ -180,8 +180,7 @@ class _Scan:
 
     def __init__(self, lines: Lines) -> None:
         self.lines = lines  # kept alive so that its id() identifies it while cached
-        self.texts = [t for _, t in lines]
-        self.blob = "\n".join(self.texts)
+        self.blob = "\n".join([t for _, t in lines])
         self.low = self.blob.lower()
         self.ends: list[int] | None = None
         self.found: dict[str, tuple[int, ...]] = {}
@@ -196,10 +195,10 @@ class _Scan:
         if pos < 0:
             got = ()
         elif len(low) != len(self.blob):  # lower() changed some lengths: go line by line
-            got = tuple(i for i, t in enumerate(self.texts) if kw in t.lower())
+            got = tuple(i for i, (_, t) in enumerate(self.lines) if kw in t.lower())
         else:
             if self.ends is None:
-                self.ends = list(itertools.accumulate(len(t) + 1 for t in self.texts))
+                self.ends = list(itertools.accumulate(len(t) + 1 for _, t in self.lines))
             ends, out = self.ends, []
             while pos >= 0:
                 i = bisect.bisect_right(ends, pos)
@@ -214,7 +213,7 @@ class _Scan:
 #: of the commit stays cached until the cache is full (entries keep their lines alive, so an
 #: id cannot be reused while cached).
 _SCANS: dict[int, _Scan] = {}
-_SCAN_LIMIT = (256, 8_000_000)  # entries, characters
+_SCAN_LIMIT = (256, 2_000_000)  # entries, characters: a few MB at most, for a push's peak RSS
 _scan_chars = [0]
 
 
