@@ -82,8 +82,10 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
     if not opts.record:
         return report
     no_note = {r.id for r in report.rules if r.params.get("escalate") is False}
-    todo = [f for f in report.active
-            if (f.action == "block" or f.level == "HALT") and f.rule not in no_note]
+    # escalate: true also notes a rule's warnings (destructive SQL by the file's owner).
+    always = {r.id for r in report.rules if r.params.get("escalate") is True}
+    todo = [f for f in report.active if (f.action == "block" or f.level == "HALT"
+                                         or f.rule in always) and f.rule not in no_note]
     if not todo:
         return report
     # Imported here: a passing hook never writes a note, so it never pays for this.

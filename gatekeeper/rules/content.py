@@ -2,7 +2,9 @@
 """Adapters between the engine and the pure detectors in :mod:`gatekeeper.signals`.
 
 Only added lines are judged; binary files and submodules are skipped; a pure rename
-adds no lines, so old content is never re-judged.
+adds no lines, so old content is never re-judged. Vendored and generated files (common
+vendor paths, or ``linguist-vendored``/``linguist-generated`` in the parent's
+.gitattributes) are skipped by the code and file-standard rules, never by the credential rules.
 """
 
 from __future__ import annotations
@@ -23,6 +25,44 @@ def _text_files(files: list[FileChange]) -> list[FileChange]:
     return [f for f in files if not f.binary and not f.is_gitlink and f.added_lines]
 
 
+#: (parent commit, directory) -> the linguist patterns of that directory's .gitattributes.
+_ATTRS: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+
+def _attr_patterns(cc: CheckContext, directory: str) -> list[tuple[str, str]]:
+    """``(glob, vendored)`` pairs from ``directory/.gitattributes`` in the PARENT's tree (the
+    judged commit cannot mark its own files vendored), cached per parent and directory."""
+    read = cc.env.read_text
+    parent = cc.change.parents[0] if cc.change.parents else ""
+    key = (parent, directory)
+    if key not in _ATTRS:
+        if len(_ATTRS) > 50_000:
+            _ATTRS.clear()
+        text = None
+        if read is not None and parent:
+            text = read(cc.change, f"{directory}/.gitattributes" if directory else ".gitattributes",
+                        True)
+        _ATTRS[key] = signals.linguist_patterns(text or "", directory)
+    return _ATTRS[key]
+
+
+def _vendored(cc: CheckContext, f: FileChange) -> bool:
+    """A vendored or generated file: by common path (vendor/, node_modules/, static/**/lib,
+    *.min.*), or by ``linguist-vendored`` / ``linguist-generated`` in the parent's
+    .gitattributes (root and every directory above the file; the deepest match wins)."""
+    parts = f.path.split("/")[:-1]
+    patterns = [p for k in range(len(parts) + 1)
+                for p in _attr_patterns(cc, "/".join(parts[:k]))]
+    return signals.is_vendored(f.path, patterns)
+
+
+def _skip_vendored(cc: CheckContext, f: FileChange, found: list[signals.SignalHit]
+                   ) -> list[signals.SignalHit]:
+    """``found``, or nothing for a vendored/generated file (looked up only when there are
+    hits, so a clean file never pays for reading attributes)."""
+    return [] if found and _vendored(cc, f) else found
+
+
 def _hit(rule: Rule, f: FileChange, sh: signals.SignalHit, cc: CheckContext) -> Hit:
     feats = cc.features_of.get(f.path, [])
     return Hit(fields={"observed": sh.observed, "excerpt": sh.excerpt, "advice": sh.advice},
@@ -31,38 +71,81 @@ def _hit(rule: Rule, f: FileChange, sh: signals.SignalHit, cc: CheckContext) -> 
                evidence=f"{f.path}\0{sh.evidence}")
 
 
+#: Code detectors that skip vendored and generated files: their code is not the agent's own.
+#: Credentials are looked for everywhere (a key in a vendored file is still a leaked key).
+_CODE_CHECKS = frozenset({"sql_injection", "pii_in_logs"})
+
+
 def content_signal(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """Run the rule's content detector over each file's added lines."""
     detector = signals.CONTENT_DETECTORS[rule.check]
+    code = rule.check in _CODE_CHECKS
     hits = []
     for f in _text_files(files):
-        for sh in detector(f.path, f.added_lines, rule.params):
+        found = detector(f.path, f.added_lines, rule.params)
+        for sh in _skip_vendored(cc, f, found) if code else found:
             hits.append(_hit(rule, f, sh, cc))
     return hits
 
 
-def destructive_sql(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
-    """Destructive SQL, except in migrations written by a role allowed to (the database engineer)."""
+def _owns(cc: CheckContext, rule: Rule, path: str) -> bool:
+    """Whether the change's role owns ``path``: by ``domain-boundary``'s owners (the role
+    that rule gives the file to), or by this rule's ``migration_roles``/``migration_paths``."""
+    agent = cc.agent
+    if agent is None:
+        return False
     roles = rule.params.get("migration_roles", ["database-engineer"])
     migrations = rule.params.get("migration_paths", cc.config.paths.get("schema", []))
+    if agent in roles and match_any(migrations, path):
+        return True
+    from gatekeeper.rules.boundary import _owner_of
+
+    return any(r.check == "domain_boundary" and _owner_of(r.params, path) == agent
+               for r in cc.context.rules)
+
+
+def destructive_sql(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
+    """Destructive SQL. In a file its own role owns (the database engineer's migrations and
+    upgrade scripts) it is an ALERT DATA warning, with a note, instead of a block."""
     hits = []
     for f in _text_files(files):
-        if cc.agent in roles and match_any(migrations, f.path):
-            continue
-        for sh in signals.destructive_sql(f.path, f.added_lines, rule.params):
-            hits.append(_hit(rule, f, sh, cc))
+        found = _skip_vendored(cc, f, signals.destructive_sql(f.path, f.added_lines, rule.params))
+        owner = bool(found) and _owns(cc, rule, f.path)
+        for sh in found:
+            h = _hit(rule, f, sh, cc)
+            if owner:
+                h.fields["observed"] = f"{sh.observed} (by {cc.agent}, who owns this file)"
+                h.action, h.level, h.category = "warn", "ALERT", "DATA"
+            hits.append(h)
     return hits
 
 
 def sensitive_file(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
-    """Committed .env files, private keys and credential stores (added or modified)."""
+    """Committed .env files, private keys and credential stores (added or modified). A file
+    judged by its content (.env files, *.key, id_rsa...) blocks only when it holds something
+    that looks like a credential; otherwise it is a warning."""
     hits = []
     for f in files:
         if f.is_deleted:
             continue
         sh = signals.sensitive_file(f.path, rule.params)
-        if sh is not None:
-            hits.append(_hit(rule, f, sh, cc))
+        if sh is None:
+            continue
+        h = _hit(rule, f, sh, cc)
+        if signals.judged_by_content(f.path) and not f.binary and not f.is_gitlink:
+            read = cc.env.read_text
+            text = read(cc.change, f.path, False) if read is not None else None
+            lines = (list(enumerate(text.splitlines(), 1)) if text is not None
+                     else f.added_lines)
+            seen = signals.credential_in(f.path, lines, rule.params)
+            if seen is None:
+                h.fields["observed"] = f"{sh.observed}, with no value that looks like a credential"
+                h.fields["advice"] = ("keep only settings in it, or rename it to a template "
+                                      "(.env.example) and add the real file to .gitignore")
+                h.action, h.level = "warn", "ALERT"
+            else:
+                h.fields["observed"] = f"{sh.observed}, holding {seen}"
+        hits.append(h)
     return hits
 
 
@@ -73,7 +156,7 @@ def file_header(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[H
         if not f.is_new:
             continue
         sh = signals.file_header(f.path, f.added_lines, rule.params)
-        if sh is not None:
+        if sh is not None and not _vendored(cc, f):
             hits.append(_hit(rule, f, sh, cc))
     return hits
 
@@ -83,7 +166,7 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
     read = cc.env.read_text
     hits = []
     for f in _text_files(files):
-        if f.added <= f.deleted or read is None:
+        if f.added <= f.deleted or read is None or not signals.is_source(f.path, rule.params):
             continue
         if f.is_new and not cc.change.is_merge:
             # A new file's patch adds every one of its lines, so its length is known
@@ -96,6 +179,6 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
             new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         old_lines = new_lines - f.added + f.deleted
         sh = signals.file_size(f.path, old_lines, new_lines, rule.params)
-        if sh is not None:
+        if sh is not None and not _vendored(cc, f):
             hits.append(_hit(rule, f, sh, cc))
     return hits

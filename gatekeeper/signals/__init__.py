@@ -20,9 +20,15 @@ from gatekeeper.signals._common import _rx as _rx
 from gatekeeper.signals._common import redact as redact
 from gatekeeper.signals.files import _ALLOWED_NAMES as _ALLOWED_NAMES
 from gatekeeper.signals.files import _SENSITIVE_NAMES as _SENSITIVE_NAMES
+from gatekeeper.signals.files import credential_in as credential_in
 from gatekeeper.signals.files import file_header as file_header
 from gatekeeper.signals.files import file_size as file_size
+from gatekeeper.signals.files import is_source as is_source
+from gatekeeper.signals.files import is_vendored as is_vendored
+from gatekeeper.signals.files import judged_by_content as judged_by_content
+from gatekeeper.signals.files import linguist_patterns as linguist_patterns
 from gatekeeper.signals.files import sensitive_file as sensitive_file
+from gatekeeper.signals.files import vendored_path as vendored_path
 from gatekeeper.signals.pii import _PII_NAMES as _PII_NAMES
 from gatekeeper.signals.pii import pii_in_logs as pii_in_logs
 from gatekeeper.signals.secrets import _FRONTEND_ALLOW as _FRONTEND_ALLOW

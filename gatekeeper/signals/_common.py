@@ -174,25 +174,76 @@ def _lang(path: str) -> str:
     return ""
 
 
+class _Scan:
+    """One file's added text, joined and lower-cased once for every detector, with the
+    line indexes of each keyword found so far (detectors share many keywords)."""
+
+    def __init__(self, lines: Lines) -> None:
+        self.lines = lines  # kept alive so that its id() identifies it while cached
+        self.blob = "\n".join([t for _, t in lines])
+        self.low = self.blob.lower()
+        self.ends: list[int] | None = None
+        self.found: dict[str, tuple[int, ...]] = {}
+
+    def where(self, kw: str) -> tuple[int, ...]:
+        """Indexes of the lines holding ``kw`` (lower case), found with plain substring scans."""
+        got = self.found.get(kw)
+        if got is not None:
+            return got
+        low = self.low
+        pos = low.find(kw)
+        if pos < 0:
+            got = ()
+        elif len(low) != len(self.blob):  # lower() changed some lengths: go line by line
+            got = tuple(i for i, (_, t) in enumerate(self.lines) if kw in t.lower())
+        else:
+            if self.ends is None:
+                self.ends = list(itertools.accumulate(len(t) + 1 for _, t in self.lines))
+            ends, out = self.ends, []
+            while pos >= 0:
+                i = bisect.bisect_right(ends, pos)
+                out.append(i)
+                pos = low.find(kw, ends[i]) if i < len(ends) else -1
+            got = tuple(out)
+        self.found[kw] = got
+        return got
+
+
+#: id(lines) -> its scan. Rules run one after another over a commit's files, so every file
+#: of the commit stays cached until the cache is full (entries keep their lines alive, so an
+#: id cannot be reused while cached).
+_SCANS: dict[int, _Scan] = {}
+_SCAN_LIMIT = (256, 2_000_000)  # entries, characters: a few MB at most, for a push's peak RSS
+_scan_chars = [0]
+
+
+def _scan(lines: Lines) -> _Scan:
+    """The :class:`_Scan` of ``lines``, shared by the detectors that look at one file."""
+    scan = _SCANS.get(id(lines))
+    if scan is not None and scan.lines is lines:
+        return scan
+    scan = _Scan(lines)
+    if len(_SCANS) >= _SCAN_LIMIT[0] or _scan_chars[0] + len(scan.blob) > _SCAN_LIMIT[1]:
+        _SCANS.clear()
+        _scan_chars[0] = 0
+    _SCANS[id(lines)] = scan
+    _scan_chars[0] += len(scan.blob)
+    return scan
+
+
 def _candidates(lines: Lines, keywords: Sequence[str]) -> list[int]:
     """Indexes of the lines holding any of the lower-case ``keywords`` (case-insensitive),
-    found with plain substring scans of the joined text: cheap enough to run on anything."""
-    texts = [t for _, t in lines]
-    blob = "\n".join(texts)
-    low = blob.lower()
-    present = [k for k in keywords if k in low]
-    if not present:
-        return []
-    if len(low) != len(blob):  # lower() changed some lengths: go line by line
-        return [i for i, t in enumerate(texts) if any(k in t.lower() for k in present)]
-    ends = list(itertools.accumulate(len(t) + 1 for t in texts))
+    found with plain substring scans of the file's joined text, shared by all detectors."""
+    scan = _scan(lines)
+    low, known = scan.low, scan.found
     found: set[int] = set()
-    for kw in present:
-        pos = low.find(kw)
-        while pos >= 0:
-            i = bisect.bisect_right(ends, pos)
-            found.add(i)
-            pos = low.find(kw, ends[i]) if i < len(ends) else -1
+    for kw in keywords:
+        got = known.get(kw)
+        if got is None:
+            got = scan.where(kw) if kw in low else ()  # the C-speed test first: most are absent
+            known[kw] = got
+        if got:
+            found.update(got)
     return sorted(found)
 
 

@@ -25,7 +25,10 @@ from gatekeeper.signals._common import (
     _sha,
 )
 
-_LOG_CALLS = (r"(?<![\w$])(?P<fn>(?:[A-Za-z_$][\w$]*\.)*?(?:logging|logger|log|_log|_logger|"
+# The call's own name only: the dotted chain before it (``self.app.logger``) is found by
+# :func:`_chain_start`, a bounded backward walk. A lazy ``(?:\w+\.)*?`` prefix in the
+# regex made every start position rescan the chain: quadratic in the line's length.
+_LOG_CALLS = (r"(?<![\w$])(?P<fn>(?:logging|logger|log|_log|_logger|"
               r"LOGGER|LOG|Log|[a-z_]+_logger)\.(?:debug|info|warning|warn|error|exception|"
               r"critical|fatal|trace)|print|console\.(?:log|info|warn|error|debug|trace)|"
               r"log\.(?:Print|Fatal|Panic)(?:f|ln)?|slog\.(?:Debug|Info|Warn|Error|Log)(?:Context)?|"
@@ -46,6 +49,21 @@ _KEEP_ATTRS = frozenset({"lower", "upper", "strip", "casefold", "title", "trim",
 _SAFE_WORDS = frozenset({"hash", "hashed", "masked", "mask", "redacted", "encrypted", "safe", "has",
                          "is", "num", "len", "count", "valid", "invalid", "verified", "max", "min",
                          "no", "field", "label", "header", "type", "regex", "key"})
+
+
+def _chain_start(text: str, start: int) -> int:
+    """Where the dotted chain ending at ``start`` begins (``a.b.`` before ``logger.info``):
+    each segment an identifier that does not follow a word character, at most 200 chars."""
+    floor = max(0, start - 200)
+    while start > floor + 1 and text[start - 1] == ".":
+        j = start - 1
+        while j > floor and (text[j - 1].isalnum() or text[j - 1] in "_$"):
+            j -= 1
+        seg = text[j:start - 1]
+        if not seg or not (seg[0].isascii() and (seg[0].isalpha() or seg[0] in "_$")):
+            break
+        start = j
+    return start
 
 
 def _sensitive(chain: str, names: frozenset[str]) -> str | None:
@@ -85,10 +103,9 @@ def _pii_in(expr: str, names: frozenset[str]) -> list[str]:
     masked, lits = _tokenize(expr)
     found: list[str] = []
     for m in _rx(_IDENT).finditer(masked):
-        after = masked[m.end():].lstrip()
+        after = _rx(r"\s*(==|=|\()?").match(masked, m.end()).group(1)  # type: ignore[union-attr]
         chain = _rx(r"\s+").sub("", m.group("id"))
-        if (after.startswith("=") and not after.startswith("==")) or (
-                after.startswith("(") and not chain.split(".")[-1].startswith("get")):
+        if after == "=" or (after == "(" and not chain.split(".")[-1].startswith("get")):
             continue  # a keyword argument's name, or a call that is not a getter
         part = _sensitive(chain, names)
         if part and part not in found and not _masked_at(masked, m.start()):
@@ -123,10 +140,11 @@ def pii_in_logs(path: str, lines: Lines, params: Params) -> list[SignalHit]:
             args = _gather(lines, i, c.end(), call=True)
             found = _pii_in(args, names) if _hint(names).search(args) else []
             if found:
+                fn = text[_chain_start(text, c.start("fn")):c.end("fn")]
                 hits.append(SignalHit(
-                    n, f"{', '.join(found)} passed to {c.group('fn')}()", _excerpt(text),
+                    n, f"{', '.join(found)} passed to {fn}()", _excerpt(text),
                     "log a stable id or a masked/hashed form instead (user_id, mask(email), "
                     "sha256(token)[:8]), never the raw value",
-                    f"pii-in-logs:{c.group('fn')}:{_sha(text.strip())}"))
+                    f"pii-in-logs:{fn}:{_sha(text.strip())}"))
                 break
     return hits

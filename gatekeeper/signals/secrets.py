@@ -62,9 +62,30 @@ def _secret_keywords() -> tuple[str, ...]:
     return tuple(k for k in sorted(kws) if not any(o in k for o in kws - {k}))
 
 
+#: A connection-string password made of placeholder words only ("pass", "pass%20pass").
+_PASS_WORDS = r"(?i)(?:pass(?:word)?|pw|pwd|p|x+|secret|%[0-9a-f]{2}|[\W_\d])+"
+#: A stored password hash (Django, passlib, crypt): not a credential one can log in with.
+_PASSWORD_HASH = r"(?:pbkdf2_\w+|sha1|md5|unsalted_\w+|bcrypt(?:_sha256)?|argon2\w*|scrypt|crypt)\$"
+
+
+def _in_docstring(path: str, lines: Lines, i: int) -> bool:
+    """Whether line ``i`` of a Python file sits inside a triple-quoted string (a docstring's
+    example), judged over the consecutive added lines above it; asked only about a hit."""
+    if _ext(path) not in ("py", "pyi"):
+        return False
+    quotes, k = 0, i
+    while k > 0 and lines[k - 1][0] == lines[k][0] - 1 and i - k < 400:
+        k -= 1
+    for _, text in lines[k:i]:
+        quotes += text.count('"""') + text.count("'''")
+    return quotes % 2 == 1
+
+
 def _generic_ok(value: str, params: Params) -> bool:
     """A literal assigned to a secret-like name that looks like a real credential."""
     if len(value) < int(params.get("min_length", 8)) or " " in value or "://" in value:
+        return False
+    if _rx(_PASSWORD_HASH).match(value):
         return False
     if value[0] in "/.~\\" or _rx(_PLACEHOLDER).search(value) or _rx(_FILE_EXT).search(value):
         return False
@@ -88,7 +109,8 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
     allow_hosts = tuple(params.get("connection_allow_hosts", ()))
     ignore = frozenset(params.get("ignore_token_words", _TOKEN_NOT_SECRET))
     generic = bool(params.get("generic", True)) and _ext(path) not in set(
-        params.get("generic_skip_extensions", ("md", "rst", "txt", "adoc")))
+        params.get("generic_skip_extensions", ("md", "rst", "txt", "adoc"))) and not _globs(
+        tuple(params.get("generic_skip_paths", ()))).match(path)
     config = _is_config(path)
     hits: list[SignalHit] = []
     seen: set[str] = set()
@@ -122,7 +144,7 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
                 add(n, text, slug, observed, value, advice)
         for m in _rx(_CONNSTR).finditer(text) if "://" in text else ():
             v, host = m.group("v"), m.group("host").lower()
-            if (v == m.group("user") or v.lower() in {"pass", "pw", "pwd", "p", "x"}
+            if (v == m.group("user") or _rx(_PASS_WORDS).fullmatch(v)
                     or v[0] in "$<{%*:" or _rx(_PLACEHOLDER).search(v)
                     or _globs(allow_hosts).match(host)):
                 continue
@@ -147,7 +169,7 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
                 continue  # in code, only a string literal is a hardcoded value
             if _rx(_AWS_SECRET).fullmatch(value) and _rx(r"(?i)aws|access").search(name):
                 add(n, text, "aws-secret-key", "AWS secret access key", value, _ENV_ADVICE)
-            elif _generic_ok(value, params):
+            elif _generic_ok(value, params) and not _in_docstring(path, lines, i):
                 said = f"literal assigned to '{name}'"
                 add(n, text, "secret-assignment", said, value, _ENV_ADVICE)
     if params.get("detect_secrets"):

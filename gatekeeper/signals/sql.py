@@ -137,12 +137,112 @@ def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
             arg = args[1] if fn in _SQL_CTX and len(args) > 1 else args[0]
             keywords = _SQL_STRONG if fn in _SQL_NEEDS_STRONG else _SQL_WEAK
             how = _how_dynamic(_relit(arg, lits), keywords, sql_vars)
-            if how:
+            if how and not _constant(_relit(arg, lits), lines, i):
                 hits.append(SignalHit(n, f"SQL built with {how} passed to {fn}()", _excerpt(text),
                                       _SQL_ADVICE[_lang(path)],
                                       f"sql-injection:{fn}:{_sha(text.strip())}"))
                 break
     return hits
+
+
+# ------------------------------------------------- constants, literals and ORM-built SQL
+# Asked only about a would-be hit, so a clean file never pays for it: every value that
+# flows into the SQL text is followed back, within the function, to its assignments.
+
+#: Calls whose result is safe in SQL text: identifier quoting, numbers, lengths.
+_SAFE_CALLS = frozenset({"quote_name", "qn", "quote_ident", "quote_identifier",
+                         "escape_identifier", "Identifier", "int", "float", "len", "bool"})
+#: Calls that return SQL the ORM generated, with its values kept apart as parameters.
+_ORM_SQL = r"\b(?:as_sql|sql_with_params|get_compiler|compile|sql_flush|sql_create_index)\s*\("
+_KEYWORDS = frozenset({"self", "cls", "this", "None", "True", "False", "and", "or", "not", "in",
+                       "is", "if", "else", "null", "true", "false", "nil", "r", "f", "b", "u",
+                       "rb", "br", "fr", "rf", "format", "join", "strip", "lower", "upper"})
+_CHAIN = r"(?<![\w$.\x01])[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*(?P<call>\s*\()?"
+_DEF = r"^(?P<ind>\s*)(?:async\s+def|def|function|func|public|private|protected|static)\b"
+
+
+def _drop_safe_calls(masked: str) -> str:
+    """``masked`` without the arguments of identifier-quoting and numeric calls."""
+    out, k = [], 0
+    for m in _rx(r"(?:[A-Za-z_]\w*\s*\.\s*)*(?P<fn>[A-Za-z_]\w*)\s*\(").finditer(masked):
+        if m.start() < k or m.group("fn") not in _SAFE_CALLS:
+            continue
+        depth, e = 0, m.end() - 1
+        while e < len(masked):
+            depth += (masked[e] == "(") - (masked[e] == ")")
+            if depth == 0:
+                break
+            e += 1
+        out.append(masked[k:m.start()] + "0")
+        k = e + 1
+    return "".join(out) + masked[k:]
+
+
+def _constant(expr: str, lines: Lines, i: int, depth: int = 0) -> bool:
+    """Whether every value in ``expr`` is a literal, a constant (UPPER_CASE, a class attribute
+    or a local assigned only constants in the function), ORM metadata (``_meta.db_table``),
+    quoted identifiers or ORM-generated SQL: then formatting it into SQL injects nothing."""
+    if depth > 4:
+        return False
+    masked, lits = _tokenize(expr[:4000])
+    for lit in lits:
+        if _is_fstring(lit) or _is_template(lit):
+            body = lit.body.replace("{{", "").replace("}}", "")
+            inner = _rx(r"\$?\{([^{}]*)\}").findall(body)
+            if not all(_constant(_rx(r"!|:(?!=)").split(e)[0], lines, i, depth + 1)
+                       for e in inner):
+                return False
+    masked = _drop_safe_calls(masked)
+    for m in _rx(_CHAIN).finditer(masked):
+        chain = _rx(r"\s+").sub("", m.group(0)).rstrip("(")
+        last = chain.rsplit(".", 1)[-1]
+        if chain in _KEYWORDS or masked[:m.start()].rstrip().endswith("."):
+            continue  # a keyword, or a method of the value before it (checked itself)
+        if m.group("call"):
+            return False  # an unknown call's result
+        if last == "db_table" or "._meta." in f".{chain}.":
+            continue  # ORM metadata: table and column names
+        if not _assigned_constant(chain, lines, i, depth):
+            return False
+    return True
+
+
+def _assigned_constant(chain: str, lines: Lines, i: int, depth: int) -> bool:
+    """Whether ``chain`` (a name, ``self.x``, ``cls.x``, ``CONST``) is assigned only constant
+    values: within the enclosing function for a local, anywhere in the file for an attribute
+    or an UPPER_CASE name (which counts as constant when the file does not assign it)."""
+    parts = chain.split(".")
+    attr = parts[0] in ("self", "cls", "this") and len(parts) == 2
+    name = parts[-1] if attr else chain
+    upper = name.replace("_", "").isupper() if name.replace("_", "") else False
+    if not attr and len(parts) > 1:
+        return upper  # module.CONSTANT; any other attribute is unknown
+    target = (r"(?:(?:self|cls|this)\.)?" + _rx(r"\.").sub(r"\\.", name) if attr
+              else _rx(r"\.").sub(r"\\.", name))
+    assign = _rx(r"^\s*(?:(?:const|let|var|final|String|string)\s+)?(?P<lhs>(?:[\w.$]+\s*,\s*)*"
+                 + target + r"(?:\s*,\s*[\w.$]+)*)\s*(?::[^=\n]+)?(?P<op>\+=|=)(?!=)")
+    lo = 0
+    if not attr and not upper:  # a local: only its own function's lines count
+        ind = len(lines[i][1]) - len(lines[i][1].lstrip())
+        for k in range(i - 1, -1, -1):
+            d = _rx(_DEF).match(lines[k][1])
+            if d and len(d.group("ind")) < ind:
+                lo = k
+                break
+    scope = range(lo, len(lines)) if attr or upper else range(lo, i)
+    found = False
+    for k in scope:
+        a = assign.match(lines[k][1])
+        if not a or k == i:
+            continue
+        found = True
+        rhs = _gather(lines, k, a.end(), call=False)
+        if "," in a.group("lhs"):  # tuple unpacking: only ORM-built (sql, params) is known
+            if not _rx(_ORM_SQL).search(rhs):
+                return False
+        elif not (_rx(_ORM_SQL).search(rhs) or _constant(rhs, lines, k, depth + 1)):
+            return False
+    return found or upper
 
 
 # ----------------------------------------------------------------------- destructive SQL

@@ -1,0 +1,678 @@
+# benchmarks/real_history.py: replays a real (or realistic built-in) git history through the gate.
+# Times check --range, a real push through the pre-receive hook and the commit-msg hook, as ratios.
+"""Real-history benchmark (issue 13).
+
+    python benchmarks/real_history.py --repo PATH [--runs N] [--json] [--report-out F]
+    python benchmarks/real_history.py --corpus builtin [--commits N] [--seed S] [--quick]
+
+``--repo`` clones PATH (``git clone --no-local``, into a temporary directory: the source is
+never touched), then rewrites the copy's default branch with ``git fast-export --no-data``
+and ``git fast-import``: two orchestrator commits come first (a roster, one feature per top
+directory, architecture approvals, then every feature in CODE with an estimate), and every
+original commit gets a ``PACT-Agent`` trailer for the role its files suggest (migrations:
+database-engineer; tests: test-engineer; templates/static: frontend-coder; docs: architect;
+otherwise backend-coder). Authors, dates, trees and merges stay as they were.
+
+``--corpus builtin`` first builds a deterministic (seeded) history whose files per commit,
+added lines per file and file-type mix follow quantiles measured on four public Python/web
+histories (:data:`FILES_PER_COMMIT`, :data:`ADDED_PER_FILE`, :data:`EXT_MIX`), then replays
+it the same way. That is CI's quick run; it never needs a network or a mirror.
+
+Measured in the same process, interleaved, as ratios against a baseline taken in the same run:
+
+- ``check --range`` over the whole rewritten history vs ``git log -p`` over the same range;
+- the pre-receive hook: a real ``git push`` of that range into a bare repository with the hook
+  installed, vs ``git log -p``; the same push into a bare repository without the hook; and the
+  hook alone (``hook pre-receive`` fed the push's ref line);
+- ``check --range`` over (at least) the last 1,000 commits, vs ``git log -p``;
+- the gatekeeper process's peak RSS for ``check --range`` over the whole history;
+- the warm commit-msg hook on a typical real commit vs its floor (``python -c "import yaml"``
+  plus ``git diff --cached --numstat``).
+
+The load average is printed with the figures: timings on a busy machine are only ratios.
+``--report-out F`` saves the JSON report of the whole-history ``check --range`` (for a
+before/after comparison of verdicts, see ``benchmarks/compare_reports.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.measure import Cmd, Runner, base_env, median  # noqa: E402
+
+PY = sys.executable
+BRANCH = "refs/heads/pact"
+PUSHER = "bench"
+LEAD = "Lead Orchestrator <lead@example.com>"
+ROLES = ("orchestrator", "architect", "backend-coder", "frontend-coder", "database-engineer",
+         "test-engineer")
+HOOK_ENV = {"GIT_AUTHOR_NAME": "Dev Eloper", "GIT_AUTHOR_EMAIL": "dev@example.com",
+            "GIT_COMMITTER_NAME": "Dev Eloper", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+#: A real push must not be cut short by the server's 4.5 s deadline: we time it instead.
+SERVER_ENV = {"REMOTE_USER": PUSHER, "GATEKEEPER_DEADLINE": "3600"}
+ARCH_DOC = b"# Architecture\n\nReplayed history: the code is the design.\n"
+
+# Quantiles (10, 25, 50, 75, 90, 95, 99, 99.9 %) over the non-merge commits of
+# djangoproject.com, flask, requests and django-rest-framework (11,116 commits, 23,419 file
+# changes), measured with `git log --no-merges --numstat` on 2026-11-29.
+QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999)
+FILES_PER_COMMIT = (1, 1, 1, 2, 4, 6, 16, 63)
+ADDED_PER_FILE = (0, 1, 2, 9, 28, 57, 256, 1034)
+#: Share of file changes per kind (the same histories; the rest folded into "other").
+EXT_MIX = (("py", 0.493), ("rst", 0.19), ("md", 0.075), ("html", 0.042), ("txt", 0.036),
+           ("yml", 0.039), ("js", 0.019), ("bin", 0.018), ("ini", 0.018), ("po", 0.006),
+           ("toml", 0.005), ("css", 0.006), ("json", 0.002), ("sql", 0.004), ("other", 0.047))
+
+
+def _say(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def git(*args: str, cwd: Path, input: bytes | None = None, ok: Sequence[int] = (0,)) -> bytes:
+    """Run git; raise with its stderr on failure; return stdout."""
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, env=env)
+    if proc.returncode not in ok:
+        raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout
+
+
+# ----------------------------------------------------------------------- built-in corpus
+
+
+def _sample(rng: random.Random, quantiles: Sequence[int]) -> int:
+    """A draw from the distribution the quantiles describe (linear between them)."""
+    u = rng.random()
+    k = bisect.bisect_left(QUANTILES, u)
+    if k == 0:
+        return quantiles[0]
+    if k >= len(QUANTILES):
+        return int(quantiles[-1] * (1 + 2 * (u - QUANTILES[-1]) / (1 - QUANTILES[-1])))
+    lo, hi = QUANTILES[k - 1], QUANTILES[k]
+    return int(quantiles[k - 1] + (quantiles[k] - quantiles[k - 1]) * (u - lo) / (hi - lo))
+
+
+_WORDS = ("user", "account", "order", "page", "item", "event", "session", "token", "email",
+          "request", "response", "query", "value", "result", "cache", "limit", "name", "path")
+
+
+def _py_line(rng: random.Random) -> str:
+    w = rng.choice(_WORDS)
+    v = rng.choice(_WORDS)
+    kind = rng.random()
+    if kind < 0.25:
+        return f"    {w}_{v} = self.{v}.get({w!r}, {rng.randint(0, 99)})"
+    if kind < 0.40:
+        return f"def {w}_{v}(request, {v}_id):"
+    if kind < 0.50:
+        return f"    return {w}.objects.filter({v}={v}_id).order_by('-created')[:{rng.randint(5, 50)}]"
+    if kind < 0.58:
+        return f"    logger.info('%s {w} updated', {v}.pk)"
+    if kind < 0.64:
+        return f"        cursor.execute('SELECT id FROM {w} WHERE {v} = %s', [{v}])"
+    if kind < 0.70:
+        return f'    """{w.title()} the {v}: see the docs for the rules."""'
+    if kind < 0.75:
+        return ""
+    if kind < 0.80:
+        return f"    # {w} before {v}, because the {v} may be gone by then"
+    return f"        if {w} is not None and {w}.{v}:\n            {v} = {w}.{v}"
+
+
+def _text_line(rng: random.Random, ext: str) -> str:
+    w = rng.choice(_WORDS)
+    if ext == "py":
+        return _py_line(rng)
+    if ext in ("rst", "md", "txt", "other"):
+        return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 14)))
+    if ext == "html":
+        return f'<div class="{w}">{{{{ {w}.{rng.choice(_WORDS)} }}}}</div>'
+    if ext == "js":
+        return f"  const {w} = document.querySelector('#{w}-{rng.randint(0, 9)}');"
+    if ext == "css":
+        return f".{w} {{ margin: {rng.randint(0, 9)}px; }}"
+    if ext in ("yml", "toml", "ini"):
+        return f"{w}_{rng.randint(0, 99)}: {rng.choice(_WORDS)}"
+    if ext == "po":
+        return f'msgid "{w}"\nmsgstr "{w}"'
+    if ext == "json":
+        return f'  "{w}": {rng.randint(0, 999)},'
+    if ext == "sql":
+        return f"UPDATE {w} SET {rng.choice(_WORDS)} = 1 WHERE id = {rng.randint(1, 99)};"
+    return w
+
+
+_DIRS = {"py": ("app", "app/views", "app/models", "tests", "app/migrations"),
+         "rst": ("docs",), "md": ("",), "html": ("templates", "templates/app"),
+         "txt": ("requirements", ""), "yml": (".github/workflows",), "js": ("static/js",),
+         "bin": ("static/img",), "ini": ("",), "po": ("locale/fr/LC_MESSAGES",),
+         "toml": ("",), "css": ("static/css",), "json": ("fixtures",), "sql": ("db",),
+         "other": ("scripts",)}
+
+
+def builtin_corpus(dest: Path, commits: int, seed: int) -> Path:
+    """A git repository at ``dest`` with ``commits`` seeded commits of realistic sizes."""
+    rng = random.Random(seed)
+    dest.mkdir(parents=True)
+    git("init", "-q", "-b", "main", cwd=dest)
+    files: dict[str, list[str]] = {}
+    kinds = [k for k, _ in EXT_MIX]
+    weights = [w for _, w in EXT_MIX]
+    out: list[bytes] = []
+    when = 1_500_000_000
+    for i in range(commits):
+        when += rng.randint(60, 200_000)
+        touched: dict[str, bytes] = {}
+        for _ in range(max(1, _sample(rng, FILES_PER_COMMIT))):
+            ext = rng.choices(kinds, weights)[0]
+            same = [p for p in files if p.endswith("." + ext)]
+            if same and rng.random() < 0.8:
+                path = rng.choice(same)
+            else:
+                d = rng.choice(_DIRS[ext])
+                name = f"{rng.choice(_WORDS)}_{rng.randint(0, 999)}.{ext}"
+                path = f"{d}/{name}" if d else name
+            if ext == "bin":
+                touched[path] = bytes(rng.getrandbits(8) for _ in range(rng.randint(64, 2048)))
+                continue
+            lines = files.setdefault(path, [])
+            added = _sample(rng, ADDED_PER_FILE)
+            at = rng.randint(0, len(lines))
+            removed = min(len(lines) - at, rng.randint(0, added)) if lines else 0
+            new = [_text_line(rng, ext) for _ in range(added)]
+            if ext == "js" and rng.random() < 0.02:  # a minified bundle line, as vendored JS has
+                new.append(";".join(f"var {rng.choice(_WORDS)}{k}={k}" for k in range(3000)))
+            lines[at:at + removed] = new
+            touched[path] = ("\n".join(lines) + "\n").encode()
+        subject = f"{rng.choice(_WORDS)}: change {rng.choice(_WORDS)} handling ({i})"
+        msg = f"{subject}\n\nWhy: {' '.join(rng.choice(_WORDS) for _ in range(12))}.\n".encode()
+        out += [b"commit refs/heads/main\n",
+                f"author Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
+                f"committer Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
+                b"data %d\n" % len(msg), msg, b"\n"]
+        for path, data in touched.items():
+            out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(data), data, b"\n"]
+        out.append(b"\n")
+    git("fast-import", "--quiet", cwd=dest, input=b"".join(out) + b"done\n")
+    return dest
+
+
+# --------------------------------------------------------------------------- the rewrite
+
+
+def _role(paths: Sequence[str]) -> str:
+    """The PACT role whose work a commit touching ``paths`` most likely is."""
+    low = [p.lower() for p in paths]
+    if any("/migrations/" in "/" + p or p.endswith(".sql") or "/alembic/" in "/" + p
+           for p in low):
+        return "database-engineer"
+    if low and all(re.search(r"(^|/)tests?(/|_)|_test\.|conftest", p) for p in low):
+        return "test-engineer"
+    if low and all(re.search(r"(^|/)(static|templates|assets|frontend|client)/|\.(js|ts|css|scss|"
+                             r"html|vue|svg|png)$", p) for p in low):
+        return "frontend-coder"
+    if low and all(re.search(r"(^|/)docs?/|\.(rst|md|txt)$", p) for p in low):
+        return "architect"
+    return "backend-coder"
+
+
+def _event(fields: dict[str, object]) -> str:
+    out = ["---"]
+    for key, value in fields.items():
+        if isinstance(value, list):
+            out.append(f"{key}:")
+            out += [f"- '{v}'" for v in value]
+        else:
+            out.append(f"{key}: {value}" if isinstance(value, int) else f"{key}: '{value}'")
+    return "\n".join(out) + "\n"
+
+
+@dataclass
+class Replay:
+    """A rewritten clone, ready to judge."""
+
+    top: Path
+    base: str  # the orchestrator commit that puts every feature in CODE
+    tip: str
+    commits: int  # commits in base..tip
+    features: list[str] = field(default_factory=list)
+
+
+def _features(top: Path, ref: str) -> dict[str, int]:
+    """Feature id -> lines changed over the history (estimated at 25 per file change: a
+    partial mirror cannot diff its absent blobs), one per top directory (at most 16)."""
+    out = git("log", "--no-merges", "--no-renames", "--name-only", "--format=format:", ref,
+              cwd=top)
+    sizes: dict[str, int] = {}
+    for path in out.decode("utf-8", "replace").splitlines():
+        if "/" in path:
+            top_dir = path.split("/", 1)[0]
+            if re.fullmatch(r"[\w.-]+", top_dir) and not top_dir.startswith((".", "{")):
+                sizes[top_dir] = sizes.get(top_dir, 0) + 25
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1])[:16])
+
+
+def _pact_commits(top: Path, feats: dict[str, int], seed: int) -> str:
+    """Import the two orchestrator commits; return the second (every feature in CODE)."""
+    rng = random.Random(seed)
+    roster = "".join(f'"{r}" = ["{PUSHER}", "lead@example.com"]\n' for r in ROLES)
+    config = f"# .pact/config.toml: replayed-history benchmark.\n[roster]\n{roster}".encode()
+    stamp = {"at": "2024-01-01T00:00:00Z", "by": "lead@example.com"}
+    arch = hashlib.sha256(ARCH_DOC).hexdigest()
+    evs: list[dict[str, object]] = [{"event": "init", "version": 1, **stamp}]
+    for f, size in feats.items():
+        fid = re.sub(r"[^a-z0-9-]", "-", f.lower()).strip("-") or "root"
+        # Most estimates hold; a few features run over late in the history, as real ones do.
+        estimate = max(50, int(size * rng.choice((0.8, 1.2, 1.5, 2.0, 3.0))))
+        evs += [{"event": "feature", "id": fid, "title": f, "paths": [f"{f}/**"],
+                 "estimate": estimate, **stamp},
+                {"event": "phase", "feature": fid, "phase": "prepare", **stamp},
+                {"event": "phase", "feature": fid, "phase": "architect", **stamp},
+                {"event": "approve", "feature": fid, "kind": "architecture",
+                 "path": f".pact/architecture/{fid}.md", "sha256": arch, **stamp}]
+    first = "".join(map(_event, evs)).encode()
+    tree = {".pact/config.toml": config, ".pact/ledger.yaml": first,
+            **{f".pact/architecture/{e['id']}.md": ARCH_DOC for e in evs
+               if e["event"] == "feature"}}
+    _import(top, "refs/pact/root", "pact: adopt the PACT workflow", tree)
+    root = git("rev-parse", "refs/pact/root", cwd=top).decode().strip()
+    code = [_event({"event": "phase", "feature": e["feature"], "phase": "code",
+                    "baseline": root, **stamp}) for e in evs if e["event"] == "approve"]
+    _import(top, "refs/pact/root", "pact: every feature enters CODE",
+            {".pact/ledger.yaml": first + "".join(code).encode()}, parent=root)
+    return git("rev-parse", "refs/pact/root", cwd=top).decode().strip()
+
+
+def _import(top: Path, ref: str, subject: str, files: dict[str, bytes],
+            parent: str | None = None) -> None:
+    msg = f"{subject}\n\nPACT-Agent: orchestrator\n".encode()
+    out = [f"commit {ref}\n".encode(), f"author {LEAD} 1600000000 +0000\n".encode(),
+           f"committer {LEAD} 1600000000 +0000\n".encode(), b"data %d\n" % len(msg), msg]
+    if parent:
+        out.append(f"from {parent}\n".encode())
+    for path, data in files.items():
+        out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(data), data, b"\n"]
+    git("fast-import", "--quiet", "--force", cwd=top, input=b"".join(out) + b"\ndone\n")
+
+
+def _records(stream: bytes) -> Iterator[tuple[str, bytes]]:
+    """The fast-export stream as (line, data) pairs: data is the payload of a ``data`` line."""
+    pos, n = 0, len(stream)
+    while pos < n:
+        end = stream.find(b"\n", pos)
+        end = n if end < 0 else end
+        line = stream[pos:end].decode("utf-8", "surrogateescape")
+        pos = end + 1
+        if line.startswith("data "):
+            size = int(line[5:])
+            yield line, stream[pos:pos + size]
+            pos += size
+            if stream[pos:pos + 1] == b"\n":
+                pos += 1
+        else:
+            yield line, b""
+
+
+def _rewrite(stream: bytes, base: str, head_ref: str) -> bytes:
+    """The stream with trailers added, roots re-parented on ``base`` and the branch renamed."""
+    out: list[bytes] = []
+    commit: list[bytes] = []  # the commit being rewritten, its message last until files come
+    msg = b""
+    paths: list[str] = []
+    state = ""
+
+    def flush() -> None:
+        nonlocal commit, msg, paths, state
+        if not commit:
+            return
+        role = _role(paths)
+        body = msg.rstrip(b"\n")
+        trailer = f"PACT-Agent: {role}".encode()
+        # A message whose last paragraph is already a trailer block gets the trailer appended
+        # to it; any other message gets a new paragraph.
+        last = body.rsplit(b"\n\n", 1)[-1] if b"\n\n" in body else b""
+        sep = b"\n" if last and all(re.match(rb"[\w-]+: ", ln) for ln in last.splitlines()) \
+            else b"\n\n"
+        new = body + sep + trailer + b"\n"
+        head, tail = commit[:state_idx[0]], commit[state_idx[0]:]
+        out.extend(head)
+        out.append(b"data %d\n" % len(new) + new)
+        if not has_from[0]:
+            out.append(f"from {base}\n".encode())
+        out.extend(tail)
+        out.append(b"\n")
+        commit, msg, paths, state = [], b"", [], ""
+
+    state_idx = [0]
+    has_from = [False]
+    for line, data in _records(stream):
+        if line.startswith("commit "):
+            flush()
+            commit, state, has_from[0] = [f"commit {BRANCH}\n".encode()], "head", False
+            continue
+        if state:
+            if line.startswith("data "):
+                msg, state_idx[0], state = data, len(commit), "body"
+                continue
+            if line.startswith("from "):
+                has_from[0] = True
+            elif line[:2] in ("M ", "D ") or line.startswith(("R ", "C ")):
+                p = line.split(" ", 3)[-1] if line[0] == "M" else line.split(" ", 1)[1]
+                paths.append(p.strip('"'))
+            elif line == "" and state == "body":
+                continue
+            elif not line.startswith(("mark ", "author ", "committer ", "encoding ",
+                                      "original-oid ", "merge ", "deleteall", "N ")):
+                flush()
+                out.append(line.encode("utf-8", "surrogateescape") + b"\n")
+                continue
+            commit.append(line.encode("utf-8", "surrogateescape") + b"\n")
+            continue
+        if line.startswith(("reset ", "tag ")):
+            line = f"reset {BRANCH}" if line == f"reset {head_ref}" else line
+        if line:
+            out.append(line.encode("utf-8", "surrogateescape") + b"\n")
+            if data:
+                out.append(data + b"\n")
+    flush()
+    return b"".join(out)
+
+
+_M_LINE = re.compile(rb"^M (100644|100755|120000) ([0-9a-f]{40}) ", re.M)
+PLACEHOLDER_MARK = b":999999999"
+
+
+def _fill_missing(top: Path, stream: bytes) -> bytes:
+    """``stream`` with blobs absent from a partial mirror replaced by one placeholder blob."""
+    shas = sorted({m.group(2) for m in _M_LINE.finditer(stream)})
+    out = git("cat-file", "--batch-check", cwd=top, input=b"\n".join(shas) + b"\n")
+    missing = {ln.split()[0] for ln in out.splitlines() if ln.endswith(b" missing")}
+    if not missing:
+        return stream
+    _say(f"{len(missing)} blobs are absent from the source: replaced by a placeholder")
+    data = b"placeholder: this blob is absent from the partial mirror\n"
+    blob = b"blob\nmark %s\ndata %d\n%s\n" % (PLACEHOLDER_MARK, len(data), data)
+    fixed = _M_LINE.sub(lambda m: b"M %s %s " % (m.group(1), PLACEHOLDER_MARK)
+                        if m.group(2) in missing else m.group(0), stream)
+    return blob + fixed
+
+
+def replay(src: Path, work: Path, seed: int = 13) -> Replay:
+    """Clone ``src`` into ``work`` and rewrite its default branch as described above."""
+    top = work / "clone"
+    try:
+        git("clone", "-q", "--no-local", "--no-checkout", "--single-branch", str(src), str(top),
+            cwd=work)
+    except RuntimeError:
+        # A partial mirror (its largest blobs absent) cannot be packed: borrow its objects
+        # read-only through alternates instead; missing blobs become placeholders below.
+        shutil.rmtree(top, ignore_errors=True)
+        git("clone", "-q", "--shared", "--no-checkout", "--single-branch", str(src), str(top),
+            cwd=work)
+    for key, value in (("user.name", "Dev Eloper"), ("user.email", "dev@example.com"),
+                       ("gc.auto", "0")):
+        git("config", key, value, cwd=top)
+    head_ref = git("symbolic-ref", "HEAD", cwd=top).decode().strip()
+    feats = _features(top, head_ref)
+    base = _pact_commits(top, feats, seed)
+    stream = git("fast-export", "--no-data", "--signed-tags=strip", "--reencode=yes",
+                 "--tag-of-filtered-object=drop", head_ref, cwd=top)
+    git("fast-import", "--quiet", "--force", "--date-format=raw-permissive", cwd=top,
+        input=_fill_missing(top, _rewrite(stream, base, head_ref)) + b"done\n")
+    tip = git("rev-parse", BRANCH, cwd=top).decode().strip()
+    git("symbolic-ref", "HEAD", BRANCH, cwd=top)
+    count = int(git("rev-list", "--count", f"{base}..{tip}", cwd=top))
+    return Replay(top, base, tip, count, list(feats))
+
+
+# ------------------------------------------------------------------------------ measures
+
+
+@dataclass
+class Row:
+    """One figure: a median, its baseline's median and their ratio."""
+
+    measure: str
+    value: float
+    unit: str
+    baseline: str = ""
+    baseline_value: float | None = None
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+
+def gk(*args: str) -> tuple[str, ...]:
+    """argv of the gatekeeper, as hooks and CI run it."""
+    return (PY, "-m", "gatekeeper", *args)
+
+
+def _since(top: Path, tip: str, at_least: int) -> str:
+    """A first-parent ancestor of ``tip`` with at least ``at_least`` commits after it."""
+    chain = git("rev-list", "--first-parent", f"--max-count={at_least + 1}", tip,
+                cwd=top).decode().split()
+    return chain[-1]
+
+
+def _typical_commit(run: Runner, rp: Replay, tmp: Path) -> tuple[Path, Path] | None:
+    """A work tree whose index holds a typical recent commit (2-6 files, 10-300 changed lines)
+    that the gatekeeper passes, with its message file; None when none is found."""
+    log = git("log", "--no-merges", "--numstat", "--format=format:@%H", "-n", "400", rp.tip,
+              cwd=rp.top).decode("utf-8", "replace")
+    for block in log.split("@")[1:]:
+        sha, *rows = block.strip().split("\n")
+        stats = [r.split("\t") for r in rows if r.count("\t") >= 2]
+        lines = sum(int(a) + int(d) for a, d, _ in stats if a != "-")
+        if not (2 <= len(stats) <= 6 and 10 <= lines <= 300):
+            continue
+        ws = tmp / f"ws-{sha[:8]}"
+        git("clone", "-q", "--no-checkout", "--shared", str(rp.top), str(ws), cwd=tmp)
+        git("update-ref", "refs/heads/bench-staged", f"{sha}^", cwd=ws)
+        git("symbolic-ref", "HEAD", "refs/heads/bench-staged", cwd=ws)
+        git("read-tree", sha, cwd=ws)
+        msg = tmp / f"{sha[:8]}.MSG"
+        msg.write_bytes(git("log", "-1", "--format=%B", sha, cwd=ws))
+        try:
+            run.once(Cmd(gk("hook", "commit-msg", str(msg)), ws, HOOK_ENV))
+        except RuntimeError:
+            shutil.rmtree(ws, ignore_errors=True)
+            continue  # it blocks (a note would be written on every run): try another
+        return ws, msg
+    return None
+
+
+def _bare(tmp: Path, name: str, base: str, rp: Replay, hook: bool, run: Runner) -> Path:
+    bare = tmp / name
+    git("init", "-q", "--bare", str(bare), cwd=tmp)
+    git("config", "gc.auto", "0", cwd=bare)
+    git("config", "receive.unpackLimit", "1", cwd=bare)  # keep the pushed pack whole
+    git("push", "-q", str(bare), f"{base}:refs/heads/main", cwd=rp.top)
+    if hook:
+        run.once(Cmd(gk("install", "--server", str(bare)), tmp))
+    return bare
+
+
+class _Push:
+    """A real ``git push`` of base..tip; the branch is reset to ``base`` before each run."""
+
+    def __init__(self, rp: Replay, bare: Path, base: str) -> None:
+        self.rp, self.bare, self.base = rp, bare, base
+
+    def cmd(self) -> Cmd:
+        git("update-ref", "refs/heads/main", self.base, cwd=self.bare)
+        # A blocked push (exit 1) ran the whole hook as well: it is timed like any other.
+        return Cmd(("git", "push", "-q", str(self.bare), f"{self.rp.tip}:refs/heads/main"),
+                   self.rp.top, SERVER_ENV, ok=(0, 1))
+
+
+def measure(rp: Replay, tmp: Path, runs: int, report_out: Path | None) -> list[Row]:
+    """Every figure of the module docstring, over the replayed history ``rp``."""
+    run = Runner(base_env(tmp / "pycache", REPO_ROOT))
+    rows: list[Row] = []
+    whole = f"{rp.base}..{rp.tip}"
+    check = Cmd(gk("check", "--range", whole, "--format", "json", "--no-notes"), rp.top,
+                ok=(0, 1))
+    log = Cmd(("git", "log", "-p", whole), rp.top)
+    _say(f"timing check --range over {rp.commits:,} commits ...")
+    t = run.interleaved({"check": check, "log": log}, runs)
+    c, g = median(t["check"]), median(t["log"])
+    rows.append(Row(f"check --range, {rp.commits:,} commits", c, "s", "git log -p (same range)",
+                    g, c / g, "<= 2x", c / g <= 2))
+    if report_out is not None:
+        env = {**run.env}
+        proc = subprocess.run(check.argv, cwd=rp.top, env=env, capture_output=True)
+        report_out.write_bytes(proc.stdout)
+
+    _say("timing pushes ...")
+    hooked = _bare(tmp, "hooked.git", rp.base, rp, True, run)
+    plain = _bare(tmp, "plain.git", rp.base, rp, False, run)
+    ph, pp = _Push(rp, hooked, rp.base), _Push(rp, plain, rp.base)
+    # The hook alone runs where the push without the hook landed its objects (a blocked
+    # push leaves none behind), with the branch reset: the same ref line a push gives it.
+    alone = Cmd(gk("hook", "pre-receive"), plain, SERVER_ENV,
+                f"{rp.base} {rp.tip} refs/heads/main\n".encode(), ok=(0, 1))
+    times: dict[str, list[float]] = {"push": [], "plain": [], "alone": [], "log": []}
+    for k in range(runs + 1):  # the first round warms caches and is not counted
+        got = {"push": run.once(ph.cmd())}
+        got["plain"] = run.once(pp.cmd())
+        git("update-ref", "refs/heads/main", rp.base, cwd=plain)
+        got["alone"] = run.once(alone)
+        got["log"] = run.once(log)
+        if k:
+            for name, v in got.items():
+                times[name].append(v)
+    m = {k: median(v) for k, v in times.items()}
+    rows.append(Row(f"git push with the pre-receive hook, {rp.commits:,} commits", m["push"],
+                    "s", "git log -p (same range)", m["log"], m["push"] / m["log"], "<= 2x",
+                    m["push"] / m["log"] <= 2))
+    rows.append(Row("the same push without the hook", m["plain"], "s", "git log -p",
+                    m["log"], m["plain"] / m["log"]))
+    rows.append(Row("hook pre-receive alone (same ref line)", m["alone"], "s", "git log -p",
+                    m["log"], m["alone"] / m["log"], "<= 2x", m["alone"] / m["log"] <= 2))
+
+    if rp.commits > 1_000:
+        since = _since(rp.top, rp.tip, 1_000)
+        part = f"{since}..{rp.tip}"
+        n = int(git("rev-list", "--count", part, cwd=rp.top))
+        _say(f"timing check --range over the last {n:,} commits ...")
+        t = run.interleaved({
+            "check": Cmd(gk("check", "--range", part, "--format", "json", "--no-notes"),
+                         rp.top, ok=(0, 1)),
+            "log": Cmd(("git", "log", "-p", part), rp.top)}, runs)
+        c, g = median(t["check"]), median(t["log"])
+        rows.append(Row(f"check --range, last {n:,} commits", c, "s", "git log -p", g, c / g,
+                        "< 1 s", c < 1.0))
+
+    _say("peak RSS ...")
+    rss = run.peak_rss(("check", "--range", whole, "--format", "json", "--no-notes"), check)
+    rows.append(Row(f"peak RSS, check --range of {rp.commits:,} commits (gatekeeper process)",
+                    rss["python"], "MB", target="< 80 MB", met=rss["python"] < 80))
+
+    _say("timing the commit-msg hook on a typical commit ...")
+    found = _typical_commit(run, rp, tmp)
+    if found is not None:
+        ws, msg = found
+        hook = Cmd(gk("hook", "commit-msg", str(msg)), ws, HOOK_ENV)
+        floor = (Cmd((PY, "-c", "import yaml"), ws), Cmd(("git", "diff", "--cached", "--numstat"), ws))
+        t = run.interleaved({"warm": hook, "floor": floor}, max(runs, 5) * 3)
+        w, f = median(t["warm"]), median(t["floor"])
+        rows.append(Row("commit-msg hook, warm, a typical real commit", w, "s",
+                        "floor (python+yaml, git diff --cached)", f, w / f, "<= 1.6x floor",
+                        w / f <= 1.6))
+    return rows
+
+
+def _fmt(v: float | None, unit: str) -> str:
+    if v is None:
+        return ""
+    return f"{v:.1f} MB" if unit == "MB" else f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The figures as a Markdown table."""
+    head = ["measure", "median", "baseline", "baseline median", "ratio", "target", "met"]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        met = "" if r.met is None else ("yes" if r.met else "NO")
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}x"
+        out.append("| " + " | ".join([r.measure, _fmt(r.value, r.unit), r.baseline,
+                                      _fmt(r.baseline_value, "s"), ratio, r.target, met]) + " |")
+    return "\n".join(out)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Replay the history, measure, print the table (or JSON)."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--repo", type=Path, help="a local clone to replay (never modified)")
+    src.add_argument("--corpus", choices=["builtin"], help="the seeded built-in history")
+    ap.add_argument("--commits", type=int, help="built-in corpus size (default 1500, quick 400)")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
+    ap.add_argument("--quick", action="store_true", help="CI's quick run: fewer runs and commits")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--report-out", type=Path, help="save the whole-range check's JSON report")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    args = ap.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 5)
+    tmp = Path(tempfile.mkdtemp(prefix="gatekeeper-history-"))
+    started = time.perf_counter()
+    load_start = _load()
+    try:
+        if args.corpus:
+            n = args.commits or (400 if args.quick else 1_500)
+            _say(f"building the built-in corpus ({n:,} commits, seed {args.seed}) ...")
+            source = builtin_corpus(tmp / "corpus", n, args.seed)
+            name = f"builtin corpus (seed {args.seed})"
+        else:
+            source = args.repo.resolve()
+            name = str(args.repo)
+        _say(f"replaying {name} ...")
+        t0 = time.perf_counter()
+        rp = replay(source, tmp, args.seed)
+        _say(f"rewritten {rp.commits:,} commits in {time.perf_counter() - t0:.1f} s")
+        rows = measure(rp, tmp, runs, args.report_out)
+    finally:
+        if args.keep:
+            _say(f"repositories kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    info: dict[str, Any] = {"history": name, "commits": rp.commits, "features": len(rp.features),
+                            "runs": runs, "loadavg_start": load_start, "loadavg_end": _load(),
+                            "nproc": os.cpu_count(), "seconds": round(time.perf_counter() - started, 1)}
+    if args.json:
+        print(json.dumps({"machine": info, "results": [asdict(r) for r in rows]}, indent=2))
+    else:
+        print(f"{name}: {rp.commits:,} commits, {len(rp.features)} features, {runs} runs")
+        print(table(rows))
+        print(f"load average at start {info['loadavg_start']}, at end {info['loadavg_end']} "
+              f"({info['nproc']} CPUs); total {info['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
