@@ -310,11 +310,13 @@ def test_subagent_stop_reports_the_notes_of_that_run(repo: GitRepo) -> None:
 def test_an_existing_ignored_file_is_not_judged_but_a_tracked_one_is(repo: GitRepo) -> None:
     repo.commit("ignore", agent="orchestrator", files={".gitignore": ".env\n"})
     (repo.path / ".env").write_text("DEBUG=1\n")
-    assert run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", "DEBUG=0\n"))[0] is None
+    # A credential-looking value: env-file blocks only those (a plain DEBUG=0 warns).
+    leak = "DEBUG=1\nDB_PASSWORD=t7Rq2Lm9Xz\n"
+    assert run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", leak))[0] is None
     # git ignores only untracked files: a tracked .env is committed, so it is judged
     repo.git("add", "-f", ".env")
     repo.commit("env", agent="devops-engineer")
-    answer, _ = run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", "DEBUG=0\n"))
+    answer, _ = run_hook(repo.path, _edit(repo, ".env", "DEBUG=1\n", leak))
     assert decision(answer) == "deny" and "env-file" in reason(answer)
 
 
