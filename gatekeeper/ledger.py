@@ -249,8 +249,8 @@ def append(path: Path, current: str, event: dict[str, Any]) -> str:
     the append is refused rather than silently interleaved. Earlier events are never
     rewritten: the new text is the old text plus one document.
     """
-    on_disk = path.read_text(encoding="utf-8") if path.exists() else ""
-    if on_disk != current:
+    on_disk = path.read_bytes() if path.exists() else b""
+    if on_disk != current.encode("utf-8"):
         raise RefusedError(f"{path} changed while this command ran; run it again")
     doc = "---\n" + yamlio.dump(event)
     new = current if current.endswith("\n") or not current else current + "\n"
