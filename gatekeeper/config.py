@@ -207,21 +207,30 @@ def load_config(config_text: str | None, pyproject_text: str | None, *,
     if config_text is not None:
         return _validate(parse_toml(config_text, config_where), config_text, config_where)
     if pyproject_text is not None:
-        data = parse_toml(pyproject_text, pyproject_where)
-        tool = data.get("tool")
-        if tool is None:
-            return Config()
-        if not isinstance(tool, dict):
-            raise ConfigError(f"{pyproject_where}:{locate_toml(pyproject_text, ['tool']) or 1}",
-                              "'tool' must be a table ([tool.NAME] sections)")
-        section = tool.get("gatekeeper")
+        section = gatekeeper_section(pyproject_text, pyproject_where)
         if section is None:
             return Config()
-        if not isinstance(section, dict):
-            line = locate_toml(pyproject_text, ["tool", "gatekeeper"]) or 1
-            raise ConfigError(f"{pyproject_where}:{line}", "tool.gatekeeper must be a table")
         return _validate(section, pyproject_text, f"{pyproject_where} [tool.gatekeeper]")
     return Config()
+
+
+def gatekeeper_section(text: str, where: str = "pyproject.toml") -> dict[str, Any] | None:
+    """``[tool.gatekeeper]`` of a pyproject.toml, or None when absent; ConfigError (with a
+    line) when the file is not TOML or ``tool`` / ``tool.gatekeeper`` is not a table."""
+    data = parse_toml(text, where)
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{where}:{locate_toml(text, ['tool']) or 1}",
+                          "'tool' must be a table ([tool.NAME] sections)")
+    section = tool.get("gatekeeper")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}:{locate_toml(text, ['tool', 'gatekeeper']) or 1}",
+                          "tool.gatekeeper must be a table")
+    return section
 
 
 def _validate(data: dict[str, Any], text: str, where: str) -> Config:

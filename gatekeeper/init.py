@@ -175,9 +175,10 @@ def _has_pyproject_config(top: Path) -> bool:
     if not p.is_file():
         return False
     from gatekeeper.config import parse_toml
+    from gatekeeper.yamlio import read_text
 
     try:
-        data = parse_toml(p.read_text(encoding="utf-8"), "pyproject.toml")
+        data = parse_toml(read_text(p, "pyproject.toml"), "pyproject.toml")
     except GatekeeperError:
         return False
     tool = data.get("tool")

@@ -111,6 +111,21 @@ def parse_pack(text: str, where: str) -> list[Rule]:
     return out
 
 
+#: Validated bundled packs by (file, size, mtime): a process that validates many contexts
+#: (a server judging a push that edits the config, the fuzz harness) parses each pack once.
+_BUNDLED: dict[tuple[str, int, int], list[Rule]] = {}
+
+
+def _bundled_pack(path: Path) -> list[Rule]:
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    got = _BUNDLED.get(key)
+    if got is None:
+        where = f"policies/{path.name}"
+        got = _BUNDLED[key] = parse_pack(yamlio.read_text(path, where), where)
+    return got
+
+
 def build_rules(config: Config, project_packs: list[tuple[str, str]]) -> list[Rule]:
     """The effective rules: enabled bundled packs, project rules by id, config overrides.
 
@@ -124,8 +139,7 @@ def build_rules(config: Config, project_packs: list[tuple[str, str]]) -> list[Ru
             index = config.packs.index(name)
             raise ConfigError(config.at("packs", index), f"unknown policy pack {name!r}; "
                               f"bundled packs: {', '.join(files) or 'none found'}")
-        where = f"policies/{path.name}"
-        for rule in parse_pack(yamlio.read_text(path, where), where):
+        for rule in _bundled_pack(path):
             rules[rule.id] = rule
     for where, text in project_packs:
         for rule in parse_pack(text, where):
