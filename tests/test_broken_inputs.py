@@ -200,3 +200,50 @@ def test_server_rejects_a_pushed_broken_file_without_crashing(tmp_path: Path, na
     assert proc.returncode != 0, proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr.lower()
     assert CORPUS[name][3] in proc.stderr, proc.stderr
+
+
+# ------------------------------------------------- patterns are refused where they are written
+
+
+@pytest.mark.parametrize("args, named", [
+    (("feature", "add", "web", "--paths", "src/[z-a]/**"), "src/[z-a]/**"),
+    (("feature", "add", "web", "--paths", "web/**", "a[]"), "a[]"),
+    (("waive", "scope-budget", "--reason", "the orchestrator re-planned it", "--path", "[z-a]"),
+     "[z-a]"),
+])
+def test_a_glob_that_cannot_compile_is_refused_when_written(tmp_path: Path, args: tuple[str, ...],
+                                                            named: str) -> None:
+    repo = pact_repo(tmp_path / "r")
+    before = (repo.path / LEDGER).read_bytes()
+    proc = repo.gk(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert named in proc.stderr and "not valid" in proc.stderr, proc.stderr
+    assert (repo.path / LEDGER).read_bytes() == before
+    # ... and every later check still works.
+    code, _ = repo.check_staged("x", "backend-coder")
+    assert code in (0, 1)
+
+
+def test_init_never_writes_a_glob_that_cannot_compile(tmp_path: Path) -> None:
+    from helpers import make_repo
+
+    repo = make_repo(tmp_path / "r")
+    repo.commit("odd dirs", files={"db/[z-a]/migrations/0001_init.py": "x = 1\n",
+                                   "app/migrations/0001_init.py": "x = 1\n"})
+    proc = repo.gk("init")
+    assert proc.returncode == 0, proc.stderr
+    config = (repo.path / CONFIG).read_text(encoding="utf-8")
+    assert "[z-a]" not in config
+    proc = repo.gk("status")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_pyproject_tool_5_is_ignored_when_pact_config_exists(tmp_path: Path) -> None:
+    """.pact/config.toml wins, so a broken pyproject.toml never breaks the checks; changing
+    it is still judged (ledger-integrity reads its [tool.gatekeeper] without crashing)."""
+    repo = pact_repo(tmp_path / "r")
+    repo.stage({"pyproject.toml": "tool = 5\n", "src/auth/a.py": "x = 1\n"})
+    code, report = repo.check_staged("x", "backend-coder")
+    assert code in (0, 1), report
+    proc = repo.gk("status")
+    assert proc.returncode == 0, proc.stderr

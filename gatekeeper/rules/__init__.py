@@ -48,7 +48,8 @@ CHECKS: dict[str, str] = {
 # A spec is a tuple: ("bool",), ("int", lo, hi), ("float", lo, hi), ("strs",) a list of
 # strings, ("globs",) a list of valid globs, ("classes",) path classes, ("roles",) known
 # roles, ("choices", a, b, ...) a list of these words, ("owners",) a list of one-entry
-# {glob: role} mappings, ("confine",) a mapping role -> list of path classes.
+# {glob: role} mappings, ("confine",) a mapping role -> list of path classes,
+# ("confine_paths",) a mapping role -> list of globs.
 Spec = tuple[Any, ...]
 
 #: Parameters every kind accepts.
@@ -58,14 +59,15 @@ _SECRET: dict[str, Spec] = {
     "allow_values": ("strs",), "generic": ("bool",), "min_length": ("int", 1, 10_000),
     "min_entropy": ("float", 0.0, 16.0), "generic_skip_extensions": ("strs",),
     "ignore_token_words": ("strs",), "connection_allow_hosts": ("globs",),
-    "detect_secrets": ("bool",),
+    "detect_secrets": ("bool",), "generic_skip_paths": ("globs",),
 }
 
 #: kind -> parameter name -> spec. A parameter not declared here is refused by name.
 PARAMS: dict[str, dict[str, Spec]] = {
     "phase_gate": {"classes": ("classes",)},
     "unplanned_work": {"classes": ("classes",)},
-    "domain_boundary": {"owners": ("owners",), "confine": ("confine",)},
+    "domain_boundary": {"owners": ("owners",), "confine": ("confine",),
+                        "confine_paths": ("confine_paths",)},
     "scope_budget": {"tolerance": ("float", 0.0, 10.0), "warn_at": ("float", 0.0, 10.0)},
     "ledger_integrity": {},
     "agent_identity": {},
@@ -120,11 +122,12 @@ def check_value(spec: Spec, value: Any) -> str | None:
         if not lo <= value <= hi:  # NaN fails both comparisons, so it is refused too
             return f"must be between {lo} and {hi}, got {_short(value)}"
         return None
-    if kind == "confine":
+    if kind in ("confine", "confine_paths"):
+        what = "path classes" if kind == "confine" else "globs"
         if not isinstance(value, dict):
-            return f"must be a mapping of role -> list of path classes, got {_kind_of(value)}"
-        for role, classes in value.items():
-            why = _role(role) or check_value(("classes",), classes)
+            return f"must be a mapping of role -> list of {what}, got {_kind_of(value)}"
+        for role, items in value.items():
+            why = _role(role) or check_value(("classes" if kind == "confine" else "globs",), items)
             if why:
                 return f"entry {_short(role)}: {why}"
         return None
