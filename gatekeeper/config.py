@@ -70,7 +70,7 @@ class Config:
     repeat_threshold: int = 3
     halt_freeze: bool = True
     source: str = "defaults"
-    #: Line of each key the loaders may need to point at later: ``packs``, ``packs.N``,
+    #: Line of each key the loaders may need to point at later: ``packs``,
     #: ``rules.ID`` and ``rules.ID.KEY`` (unknown packs and rules are found only when the
     #: policies are built, after the config itself has been validated).
     lines: dict[str, int] = field(default_factory=dict)
@@ -125,13 +125,13 @@ MAX_TOML_DEPTH = 64
 
 def parse_toml(text: str, where: str) -> dict[str, Any]:
     """Parse TOML; every failure (syntax, nesting, huge integers) is a ConfigError with a line."""
-    from gatekeeper.yamlio import _deepest_line, offset_line
+    from gatekeeper.yamlio import deepest_line, offset_line
 
     tomllib = _tomllib()
     if text.count("[") + text.count("{") > MAX_TOML_DEPTH:
         depth = _toml_depth(text)
         if depth > MAX_TOML_DEPTH:
-            raise ConfigError(f"{where}:{_deepest_line(text)}",
+            raise ConfigError(f"{where}:{deepest_line(text)}",
                               f"invalid TOML: nested more than {MAX_TOML_DEPTH} levels deep")
     try:
         data: dict[str, Any] = tomllib.loads(text)
@@ -142,7 +142,7 @@ def parse_toml(text: str, where: str) -> dict[str, Any]:
                                      else "1")
         raise ConfigError(f"{where}:{line}", f"invalid TOML: {msg}") from None
     except RecursionError:
-        raise ConfigError(f"{where}:{_deepest_line(text)}", "invalid TOML: nested too deeply") from None
+        raise ConfigError(f"{where}:{deepest_line(text)}", "invalid TOML: nested too deeply") from None
     except ValueError as exc:  # int() beyond sys.get_int_max_str_digits()
         m = re.search(r"[0-9][0-9_]{999,}", text)
         line = offset_line(text, m.start()) if m else 1
@@ -182,7 +182,7 @@ def locate_toml(text: str, loc: list[str] | tuple[str | int, ...]) -> int | None
     each key is searched after the previous one, as a table header part or an assignment."""
     pos, line = 0, None
     for key in loc:
-        if isinstance(key, int):
+        if isinstance(key, int) or str(key).isdigit():  # a list index: no key to find
             continue
         k = re.escape(str(key))
         pat = re.compile(rf"(^[ \t]*\[[^\]\n]*(?<![\w-]){k}(?![\w-])[^\]\n]*\]|"

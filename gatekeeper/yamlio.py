@@ -61,7 +61,12 @@ def _mark_line(exc: BaseException, text: str) -> int | None:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         return int(mark.line) + 1
-    position = getattr(exc, "position", None)  # ReaderError: "unacceptable character"
+    # ReaderError ("unacceptable character") has only a position, which libyaml counts in
+    # bytes of UTF-8; the reader stops at the first such character, so find that instead.
+    character = getattr(exc, "character", None)
+    if isinstance(character, int) and chr(character) in text:
+        return offset_line(text, text.index(chr(character)))
+    position = getattr(exc, "position", None)
     return offset_line(text, position) if isinstance(position, int) else None
 
 
@@ -110,12 +115,12 @@ def _fail(exc: BaseException, text: str, where: str, *, stream: bool) -> ConfigE
         except yaml.YAMLError as located:
             exc = located
         except RecursionError:
-            return ConfigError(f"{where}:{_deepest_line(text)}", "invalid YAML: nested too deeply")
+            return ConfigError(f"{where}:{deepest_line(text)}", "invalid YAML: nested too deeply")
         except Exception:  # fall through to the first-line message
             pass
     line = _mark_line(exc, text) if isinstance(exc, yaml.YAMLError) else None
     if isinstance(exc, RecursionError):
-        return ConfigError(f"{where}:{_deepest_line(text)}", "invalid YAML: nested too deeply")
+        return ConfigError(f"{where}:{deepest_line(text)}", "invalid YAML: nested too deeply")
     problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
     if isinstance(exc, yaml.reader.ReaderError):
         problem = f"unacceptable character #x{exc.character:04x}" if isinstance(
@@ -123,7 +128,7 @@ def _fail(exc: BaseException, text: str, where: str, *, stream: bool) -> ConfigE
     return ConfigError(f"{where}:{line or 1}", f"invalid YAML: {problem}")
 
 
-def _deepest_line(text: str) -> int:
+def deepest_line(text: str) -> int:
     """The line where bracket nesting is deepest (for a parser that overflowed its stack)."""
     depth = best = 0
     line = best_line = 1
@@ -159,7 +164,7 @@ def check_shape(data: Any, text: str, where: str) -> None:
         if key in active:
             raise _shape_error(text, where, "an alias refers to itself (a cycle)")
         if depth > MAX_DEPTH:
-            raise ConfigError(f"{where}:{_deepest_line(text)}",
+            raise ConfigError(f"{where}:{deepest_line(text)}",
                               f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
         active.add(key)
         items = [*obj.keys(), *obj.values()] if isinstance(obj, dict) else obj

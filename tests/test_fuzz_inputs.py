@@ -578,3 +578,26 @@ def test_corpus_is_ascii_safe(tmp_path: Path) -> None:
     """The harness's own serializers produce what they claim (a canary for the fuzzer)."""
     assert to_toml({"a": {"b": [1, Raw("nan")]}}) == "\n[a]\nb = [1, nan]\n"
     assert yaml.safe_load(to_yaml({"a": Raw("!!int 5")})) == {"a": 5}
+
+
+def test_unacceptable_character_line_counts_characters_not_bytes() -> None:
+    """libyaml reports the position of a control character in UTF-8 bytes; the line must
+    still be the character's own (multi-byte text before it once pushed it 4 lines down)."""
+    text = "a: " + "\u00e9" * 30 + "\nb: 1\nc: 2\nd: 3\ne: \x01\nf: 1\ng: 1\nh: 1\n"
+    with pytest.raises(ConfigError) as info:
+        yamlio.load(text, ".pact/policies/x.yaml")
+    assert info.value.where == ".pact/policies/x.yaml:5"
+    assert "unacceptable character #x0001" in info.value.what
+
+
+@pytest.mark.parametrize("text, line, what", [
+    ("---\nevent: init\n---\nevent: init\nat: 2026-13-01\n", 5, "'2026-13-01' is not a valid timestamp"),
+    ("---\nevent: init\nversion: !!int b\n", 3, "'b' is not a valid int"),
+    ("x: 1\ny: !!bool x\n", 2, "'x' is not a valid bool"),
+    ("x: [\n  1,\n  " + "[" * 100 + "]" * 100 + "]\n", 3, "nested more than 64 levels"),
+])
+def test_yaml_failures_name_the_line(text: str, line: int, what: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        yamlio.load_all(text, "F")
+    assert info.value.where == f"F:{line}", info.value
+    assert what in info.value.what
