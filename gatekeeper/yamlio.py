@@ -155,9 +155,9 @@ def check_shape(data: Any, text: str, where: str) -> None:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
+    containers = (dict, list, set, tuple)
+
     def size(obj: Any, depth: int) -> int:
-        if not isinstance(obj, (dict, list, set, tuple)):
-            return 1
         key = id(obj)
         if key in sizes:
             return sizes[key]
@@ -167,10 +167,11 @@ def check_shape(data: Any, text: str, where: str) -> None:
             raise ConfigError(f"{where}:{deepest_line(text)}",
                               f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
         active.add(key)
-        items = [*obj.keys(), *obj.values()] if isinstance(obj, dict) else obj
-        total = 1
+        items = obj.values() if isinstance(obj, dict) else obj  # keys are scalars
+        total = 1 + len(obj)
         for item in items:
-            total += size(item, depth + 1)
+            if isinstance(item, containers):  # scalars count 1, already added
+                total += size(item, depth + 1) - 1
             if total > MAX_NODES:
                 raise _shape_error(text, where, f"more than {MAX_NODES:,} values once aliases "
                                    "are expanded")
@@ -178,7 +179,8 @@ def check_shape(data: Any, text: str, where: str) -> None:
         sizes[key] = total
         return total
 
-    size(data, 0)
+    if isinstance(data, containers):
+        size(data, 0)
 
 
 def _shape_error(text: str, where: str, what: str) -> ConfigError:
