@@ -8,7 +8,10 @@ The outcome must be a verdict, or a ConfigError whose ``where`` is ``file:line``
 within a time bound. Profiles (``GATEKEEPER_FUZZ``):
 - ``quick`` (default, the normal suite): a few hundred examples per target, derandomized;
 - ``long``: 10,000 examples per target, random; with ``GATEKEEPER_FUZZ_REPORT=FILE`` the
-  counts per target are appended to FILE as JSON lines.
+  counts per target are appended to FILE as JSON lines (every 500 examples, and at the end);
+- ``GATEKEEPER_FUZZ_EXAMPLES=N`` overrides the count, ``GATEKEEPER_FUZZ_TIME_BOUND`` the
+  seconds one example may take, and ``GATEKEEPER_FUZZ_DEBUG=1`` also fails an example that
+  leaves an exception ignored in a destructor (a slow garbage collection after each one).
 """
 
 from __future__ import annotations
