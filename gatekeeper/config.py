@@ -185,14 +185,15 @@ def locate_toml(text: str, loc: list[str] | tuple[str | int, ...]) -> int | None
         if isinstance(key, int) or str(key).isdigit():  # a list index: no key to find
             continue
         k = re.escape(str(key))
-        pat = re.compile(rf"(^[ \t]*\[[^\]\n]*(?<![\w-]){k}(?![\w-])[^\]\n]*\]|"
-                         rf"(?<![\w-])[\"']?{k}[\"']?[ \t]*(=|\.))", re.M)
+        # In a [table.header] or before "=" / "." (dotted keys); the next key is searched
+        # right after this one, so [tool.gatekeeper.rules.x] finds all four in one header.
+        pat = re.compile(rf"^[ \t]*\[[^\]\n]*?(?<![\w-])(?P<h>{k})(?![\w-])[^\]\n]*\]|"
+                         rf"(?<![\w-])[\"']?(?P<a>{k})[\"']?[ \t]*[=.]", re.M)
         m = pat.search(text, pos)
         if m is None:
             break
-        pos = m.start()
-        line = text.count("\n", 0, pos) + 1
-        pos = m.end()
+        line = text.count("\n", 0, m.start()) + 1
+        pos = m.end("h") if m.group("h") is not None else m.end("a")
     return line
 
 
