@@ -185,15 +185,15 @@ def locate_toml(text: str, loc: list[str] | tuple[str | int, ...]) -> int | None
         if isinstance(key, int) or str(key).isdigit():  # a list index: no key to find
             continue
         k = re.escape(str(key))
-        # In a [table.header] or before "=" / "." (dotted keys); the next key is searched
-        # right after this one, so [tool.gatekeeper.rules.x] finds all four in one header.
-        pat = re.compile(rf"^[ \t]*\[[^\]\n]*?(?<![\w-])(?P<h>{k})(?![\w-])[^\]\n]*\]|"
-                         rf"(?<![\w-])[\"']?(?P<a>{k})[\"']?[ \t]*[=.]", re.M)
+        # A key is followed by "=", "." (a dotted key or header part) or "]" (the end of a
+        # header); the next key is searched right after this one, so the keys of
+        # [tool.gatekeeper.rules.x] are all found in that one header.
+        pat = re.compile(rf"(?<![\w-])[\"']?(?P<k>{k})[\"']?(?=[ \t]*[.\]=])")
         m = pat.search(text, pos)
         if m is None:
             break
         line = text.count("\n", 0, m.start()) + 1
-        pos = m.end("h") if m.group("h") is not None else m.end("a")
+        pos = m.end("k")
     return line
 
 

@@ -604,3 +604,20 @@ def test_yaml_failures_name_the_line(text: str, line: int, what: str) -> None:
         yamlio.load_all(text, "F")
     assert info.value.where == f"F:{line}", info.value
     assert what in info.value.what
+
+
+@pytest.mark.parametrize("section, line, what", [
+    ('packs = ["pact-core", "nope"]\n', 8, "unknown policy pack 'nope'"),
+    ("[tool.gatekeeper.rules.file-size]\nmax_lines = 'a'\n", 9, "max_lines: must be an integer"),
+    ("[tool.gatekeeper.rules.nosuch]\naction = 'off'\n", 8, "rules.nosuch: no such rule"),
+    ("[tool.gatekeeper.scope]\ntolerance = nan\n", 9, "scope.tolerance"),
+])
+def test_pyproject_errors_name_the_line(section: str, line: int, what: str) -> None:
+    text = ('[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[tool.gatekeeper]\n'
+            + section)
+    raw = _raw(ledger=b"---\nevent: init\n", pyproject=text.encode())
+    with pytest.raises(ConfigError) as info:
+        gk_context._build({p: (b.decode() if b is not None else None) for p, b in raw.items()},
+                          [], "k", "")
+    assert info.value.where == f"pyproject.toml:{line}", info.value
+    assert what in info.value.what, info.value
