@@ -238,6 +238,7 @@ def _validate(data: dict[str, Any], text: str, where: str) -> Config:
     from pydantic import ValidationError
 
     from gatekeeper.schema import ConfigModel
+    from gatekeeper.yamlio import one_line
 
     prefix = ["tool", "gatekeeper"] if where.endswith("[tool.gatekeeper]") else []
     path = where.split(" ")[0]
@@ -250,7 +251,8 @@ def _validate(data: dict[str, Any], text: str, where: str) -> Config:
         keys = _data_path(data, loc)
         line = locate_toml(text, [*prefix, *keys]) or 1
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{path}:{line}", f"{'.'.join(keys) or 'config'}: {msg}") from None
+        raise ConfigError(f"{path}:{line}",
+                          one_line(f"{'.'.join(keys) or 'config'}: {msg}")) from None
     lines: dict[str, int] = {}
     if model.packs is not None:
         base = locate_toml(text, [*prefix, "packs"])

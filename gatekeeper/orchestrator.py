@@ -72,7 +72,7 @@ def record(repo: git.Repo, event: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"][1:] if str(p) not in (event["event"],))
-        raise RefusedError(f"{loc or 'event'}: {err['msg']}") from None
+        raise RefusedError(yamlio.one_line(f"{loc or 'event'}: {err['msg']}")) from None
     # Keep documents readable: the event kind first, the stamp last.
     clean = {"event": clean["event"],
              **{k: v for k, v in clean.items() if k not in ("event", "at", "by")},

@@ -86,7 +86,7 @@ def parse_pack(text: str, where: str) -> list[Rule]:
                 rid = rules[loc[1]].get("id")
         label = f"rule {rid!r}: " if rid else ""
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{where}:{line or 1}", f"{label}{what}: {msg}") from None
+        raise ConfigError(f"{where}:{line or 1}", yamlio.one_line(f"{label}{what}: {msg}")) from None
     name = pack.pack or Path(where).stem
     out = []
     seen: set[str] = set()
@@ -164,7 +164,8 @@ def _override(rule: Rule, over: dict[str, Any], config: Config) -> Rule:
     from gatekeeper.schema import Selectors as SelectorModel
 
     def fail(key: str, why: str) -> ConfigError:
-        return ConfigError(config.at("rules", rule.id, key), f"rules.{rule.id}.{key}: {why}")
+        return ConfigError(config.at("rules", rule.id, key),
+                           yamlio.one_line(f"rules.{rule.id}.{key}: {why}"))
 
     changes: dict[str, Any] = {}
     params = dict(rule.params)

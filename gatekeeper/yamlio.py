@@ -43,6 +43,14 @@ def decode(data: bytes, where: str) -> str:
                           f"offset {exc.start} ({exc.reason}); save the file as UTF-8") from None
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` safe to print as one line of a message: control characters (a newline in a
+    value a validator quotes) escaped, and long values cut."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def read_text(path: Path, where: str) -> str:
     """A file's text under :func:`decode`'s rule; an unreadable file is a ConfigError too."""
     try:

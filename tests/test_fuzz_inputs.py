@@ -550,6 +550,19 @@ def test_crash_class_regression(where: str, text: str) -> None:
     assert layer(raw, policies) == "exit2"
 
 
+@pytest.mark.parametrize("text", [
+    "---\nevent: init\n---\nevent: \"block\\n\"\n",      # quoted in pydantic's message
+    "---\nevent: init\n\"a\\nb\": 1\n",                  # a key in the error's location
+])
+def test_a_newline_in_a_value_never_splits_the_message(text: str) -> None:
+    """Crash class from the long fuzz run: a value with a newline, quoted by a validator,
+    made the exit-2 message two lines."""
+    with pytest.raises(ConfigError) as info:
+        gk_context._build({CONFIG_PATH: None, "pyproject.toml": None, LEDGER_PATH: text},
+                          [], "k", "")
+    assert "\n" not in str(info.value) and "\\n" in str(info.value)
+
+
 def test_invalid_utf8_names_offset_and_line() -> None:
     raw = _raw(ledger=b"---\nevent: init\nby: caf\xe9\n")
     with pytest.raises(ConfigError) as info:

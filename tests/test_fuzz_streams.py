@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_fuzz_inputs import FUZZ, judge, run
+from test_fuzz_inputs import FUZZ, _bounds_and_counts, judge, run
 
 from gatekeeper import context as gk_context
 from gatekeeper.changes import ChangeSet, parse_diff_stream, parse_log_stream, parse_trailers
@@ -27,6 +27,8 @@ from gatekeeper.engine import Environment, evaluate
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import LEDGER_PATH
+
+__all__ = ["_bounds_and_counts"]  # the memory bound and the counts report apply here too
 
 MARK = b"\0\0GK1\0"
 LEDGER = (b"---\nevent: init\n---\nevent: feature\nid: auth\npaths: ['src/auth/**']\n"
