@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from gatekeeper.errors import GitError
 from gatekeeper.record import dataclass
 
 #: Bytes of added text kept per file for content rules (any line length, any line count);
@@ -710,7 +711,10 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
             status = meta.rsplit(b" ", 1)[-1][:1]
             if status in (b"R", b"C") and not meta.startswith(b"::"):
                 paths.append(pipe.until(b"\0") or b"")
-            files.extend(_parse_raw([meta, *paths])[0])
+            try:
+                files.extend(_parse_raw([meta, *paths])[0])
+            except (IndexError, ValueError):  # a cut or corrupt stream (git killed mid-way)
+                raise GitError(f"git log output for {sha[:12]} is malformed: {meta[:60]!r}") from None
         if pipe.peek(len(_MARK)) != _MARK and pipe.peek(1) == b"\0":
             pipe.skip(1)  # the separator between the raw entries and the patch
         parse_patch_blocks(pipe.patch_blocks(), files)

@@ -17,7 +17,7 @@ import pickle
 import zlib
 from pathlib import Path
 
-from gatekeeper import __version__, fsutil
+from gatekeeper import __version__, fsutil, yamlio
 from gatekeeper.config import Config, load_config
 from gatekeeper.errors import ConfigError
 from gatekeeper.git import CatFile, Repo, parse_tree
@@ -56,7 +56,7 @@ def _bundled_stamp() -> str:
     here = Path(__file__).parent
     files = [*bundled_files().values(),
              *(here / m for m in ("context.py", "config.py", "ledger.py", "policy.py",
-                                  "record.py"))]
+                                  "record.py", "schema.py", "yamlio.py", "rules/__init__.py"))]
     for path in files:
         st = path.stat()
         parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
@@ -127,7 +127,7 @@ def load_at(repo: Repo, cat: CatFile, rev: str | None) -> Context:
     texts: dict[str, str | None] = {}
     for path, oid in ids.items():
         blob = cat.read(oid) if oid else None
-        texts[path] = blob[2].decode("utf-8", "replace") if blob else None
+        texts[path] = _decode(blob[2], path, rev) if blob else None
     policies: list[tuple[str, str]] = []
     if policy_tree:
         tree_obj = cat.read(policy_tree)
@@ -136,10 +136,19 @@ def load_at(repo: Repo, cat: CatFile, rev: str | None) -> Context:
             if name.endswith((".yaml", ".yml")) and mode.startswith("100"):
                 blob = cat.read(oid)
                 if blob:
-                    policies.append((f"{POLICY_DIR}/{name}", blob[2].decode("utf-8", "replace")))
+                    where = f"{POLICY_DIR}/{name}"
+                    policies.append((where, _decode(blob[2], where, rev)))
     ctx = _build(texts, policies, key, f"as committed in {rev[:12]}" if rev else "")
     _cache_put(repo, ctx)
     return ctx
+
+
+def _decode(data: bytes, where: str, rev: str | None) -> str:
+    """Strict UTF-8, as everywhere (yamlio.decode), naming the commit like _build does."""
+    try:
+        return yamlio.decode(data, where)
+    except ConfigError as exc:
+        raise ConfigError(exc.where, f"{exc.what} (as committed in {(rev or '')[:12]})") from None
 
 
 def load_worktree(repo: Repo) -> Context:
@@ -150,9 +159,9 @@ def load_worktree(repo: Repo) -> Context:
     texts: dict[str, str | None] = {}
     for path in CONTEXT_PATHS:
         p = top / path
-        texts[path] = p.read_text(encoding="utf-8") if p.is_file() else None
-    policies = [(f"{POLICY_DIR}/{p.name}", p.read_text(encoding="utf-8"))
-                for p in sorted((top / POLICY_DIR).glob("*.y*ml"))]
+        texts[path] = yamlio.read_text(p, path) if p.is_file() else None
+    policies = [(f"{POLICY_DIR}/{p.name}", yamlio.read_text(p, f"{POLICY_DIR}/{p.name}"))
+                for p in sorted((top / POLICY_DIR).glob("*.y*ml")) if p.is_file()]
     import hashlib
 
     digest = hashlib.sha256(repr((__version__, _bundled_stamp(), texts, policies)).encode())

@@ -161,25 +161,32 @@ class CheckContext:
         return out
 
 
-class _Fields(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-_FORMATTER: Any = None
+_PLACEHOLDER: Any = None
 
 
 def render(template: str, fields: Mapping[str, Any]) -> str:
-    """Fill a message template; unknown fields stay as written instead of failing."""
-    global _FORMATTER
-    if _FORMATTER is None:
-        import string
+    """Fill a message template's ``{name}`` placeholders; ``{{`` and ``}}`` are braces.
 
-        _FORMATTER = string.Formatter()
-    try:
-        return str(_FORMATTER.vformat(template, (), _Fields(fields)))
-    except (ValueError, IndexError, AttributeError):
-        return template
+    Bounded by construction: no format specs, conversions, attributes or indexes are
+    interpreted (the loaders refuse them; anything else is left as written, as are unknown
+    fields), so the output is the template plus the field values, never more.
+    """
+    global _PLACEHOLDER
+    if _PLACEHOLDER is None:
+        import re
+
+        _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+    def fill(m: Any) -> str:
+        token: str = m.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        name: str = m.group(1)
+        return str(fields[name]) if name in fields else token
+
+    return str(_PLACEHOLDER.sub(fill, template))
 
 
 def names_of(change: ChangeSet, f: FileChange, env: Environment | None = None) -> tuple[str, ...]:

@@ -100,6 +100,12 @@ def _tracked(repo: git.Repo) -> list[str]:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
+def _literal(parts: list[str]) -> bool:
+    """True when these names can be written into a glob (and a TOML string) as they are:
+    a directory named ``[z-a]`` would make the written config refuse to load."""
+    return not any(set('*?[]"\\') & set(p) or not p.isprintable() for p in parts)
+
+
 def detect_layout(files: list[str]) -> dict[str, list[str]]:
     """What the repository looks like: migration dirs, docs layout, languages.
 
@@ -110,9 +116,10 @@ def detect_layout(files: list[str]) -> dict[str, list[str]]:
         parts = f.split("/")
         for i, p in enumerate(parts[:-1]):
             if p in _MIGRATION_DIRS:
-                migrations.add("/".join(parts[: i + 1]) + "/**")
+                if _literal(parts[: i + 1]):
+                    migrations.add("/".join(parts[: i + 1]) + "/**")
                 break
-        if f.endswith(("schema.prisma", "schema.rb", "structure.sql")):
+        if f.endswith(("schema.prisma", "schema.rb", "structure.sql")) and _literal([f]):
             migrations.add(f)
     langs = sorted({_LANGS[ext] for f in files for ext in [os.path.splitext(f)[1]]
                     if ext in _LANGS})
@@ -216,9 +223,10 @@ def _has_pyproject_config(top: Path) -> bool:
     if not p.is_file():
         return False
     from gatekeeper.config import parse_toml
+    from gatekeeper.yamlio import read_text
 
     try:
-        data = parse_toml(p.read_text(encoding="utf-8"), "pyproject.toml")
+        data = parse_toml(read_text(p, "pyproject.toml"), "pyproject.toml")
     except GatekeeperError:
         return False
     tool = data.get("tool")

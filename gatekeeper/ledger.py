@@ -226,11 +226,12 @@ def parse(text: str, where: str = LEDGER_PATH) -> tuple[LedgerState, list[dict[s
             # err["loc"] is ("event", <event kind tag>, field, ...) for a known kind.
             loc = tuple(err["loc"][2:]) if len(err["loc"]) > 2 else ()
             field_name = ".".join(str(p) for p in loc) or "event"
-            raise ConfigError(line_of(i, loc), f"{field_name}: {err['msg']}") from None
+            raise ConfigError(line_of(i, loc), yamlio.one_line(f"{field_name}: {err['msg']}")) from None
         try:
             apply(state, ev)
         except RefusedError as exc:
-            raise ConfigError(line_of(i), f"{raw.get('event')} event refused: {exc}") from None
+            raise ConfigError(line_of(i), yamlio.one_line(
+                f"{raw.get('event')} event refused: {exc}")) from None
         events.append(ev)
     return state, events
 
@@ -249,8 +250,8 @@ def append(path: Path, current: str, event: dict[str, Any]) -> str:
     the append is refused rather than silently interleaved. Earlier events are never
     rewritten: the new text is the old text plus one document.
     """
-    on_disk = path.read_text(encoding="utf-8") if path.exists() else ""
-    if on_disk != current:
+    on_disk = path.read_bytes() if path.exists() else b""
+    if on_disk != current.encode("utf-8"):
         raise RefusedError(f"{path} changed while this command ran; run it again")
     doc = "---\n" + yamlio.dump(event)
     new = current if current.endswith("\n") or not current else current + "\n"

@@ -12,8 +12,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from gatekeeper import fsutil, git
-from gatekeeper.errors import ConfigError, GatekeeperError, RefusedError
+from gatekeeper import fsutil, git, yamlio
+from gatekeeper.errors import GatekeeperError, RefusedError
 from gatekeeper.ledger import (
     LEDGER_PATH,
     SKIP_REASONS,
@@ -46,12 +46,20 @@ def ledger_file(repo: git.Repo) -> Path:
 
 
 def read_state(repo: git.Repo) -> tuple[str, LedgerState]:
-    """The ledger text on disk and its fold."""
+    """The ledger text on disk and its fold.
+
+    The whole context on disk (config, policies, ledger) goes through the same validation
+    as ``status`` and the checks (context.load_worktree), so a broken file is refused here
+    with the very message a check would give, instead of being written past.
+    """
+    from gatekeeper.context import load_worktree
+
     path = ledger_file(repo)
     if not path.exists():
         raise GatekeeperError(f"no ledger at {LEDGER_PATH}; run 'gatekeeper init' first")
-    text = path.read_text(encoding="utf-8")
-    return text, parse(text, LEDGER_PATH)[0]
+    text = yamlio.read_text(path, LEDGER_PATH)
+    # The fold of this same text: should the file change in between, append() refuses.
+    return text, load_worktree(repo).state
 
 
 def record(repo: git.Repo, event: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +72,7 @@ def record(repo: git.Repo, event: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"][1:] if str(p) not in (event["event"],))
-        raise RefusedError(f"{loc or 'event'}: {err['msg']}") from None
+        raise RefusedError(yamlio.one_line(f"{loc or 'event'}: {err['msg']}")) from None
     # Keep documents readable: the event kind first, the stamp last.
     clean = {"event": clean["event"],
              **{k: v for k, v in clean.items() if k not in ("event", "at", "by")},
@@ -216,10 +224,7 @@ def ensure_ledger(repo: git.Repo) -> bool:
     """Create the ledger with its init event if absent. Returns True when it was created."""
     path = ledger_file(repo)
     if path.exists():
-        try:
-            parse(path.read_text(encoding="utf-8"), LEDGER_PATH)
-        except ConfigError:
-            raise
+        parse(yamlio.read_text(path, LEDGER_PATH), LEDGER_PATH)
         return False
     header = ("# .pact/ledger.yaml: the PACT phase ledger, an append-only stream of events.\n"
               "# Written by the orchestrator through `gatekeeper`; agents only read it.\n")

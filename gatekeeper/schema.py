@@ -27,8 +27,50 @@ LEVEL_CATEGORIES = {
 OUTCOMES = ("acknowledged", "overridden", "resolved")
 
 
+#: The largest line count an estimate may give (and any other count a file may hold).
+MAX_LINES = 1_000_000_000
+#: Longest free text (a title, a reason, a note) an event or a rule may carry.
+MAX_TEXT = 20_000
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: every number reaches the checks finite and in range.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _globs(v: list[str]) -> list[str]:
+    """Refuse a glob that cannot compile, naming it (globs.check_glob's reason)."""
+    from gatekeeper.globs import check_glob
+
+    for pattern in v:
+        why = check_glob(pattern)
+        if why:
+            raise ValueError(why)
+    return v
+
+
+def check_template(text: str) -> str | None:
+    """Why a message template is unusable, or None.
+
+    Templates are filled by :func:`gatekeeper.engine.render`: ``{name}`` placeholders only,
+    no format specs, conversions, attributes or indexes (``{count:>999999999}`` would
+    otherwise build a gigabyte string).
+    """
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return f"not a valid template ({exc}); write literal braces as {{{{ and }}}}"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier():
+            return f"placeholder {{{name}}} is not a plain field name"
+        if spec or conversion:
+            return (f"placeholder {{{name}{'!' + conversion if conversion else ''}"
+                    f"{':' + spec if spec else ''}}} has a format spec; use {{{name}}}")
+    return None
 
 
 # ---------------------------------------------------------------- config
@@ -79,7 +121,7 @@ class ClaudeModel(_Strict):
 class ConfigModel(_Strict):
     roster: dict[str, list[str] | RosterEntry] = {}
     paths: dict[str, list[str]] = {}
-    packs: list[str] | None = None
+    packs: list[Annotated[str, Field(max_length=100)]] | None = None
     rules: dict[str, dict[str, Any]] = {}
     server: ServerModel = ServerModel()
     escalations: EscalationsModel = EscalationsModel()
@@ -101,6 +143,7 @@ class ConfigModel(_Strict):
             if name not in cfg.PATH_CLASS_ORDER:
                 raise ValueError(
                     f"unknown path class {name!r}; expected one of {', '.join(cfg.PATH_CLASS_ORDER)}")
+            _globs(v[name])
         return v
 
     @field_validator("rules")
@@ -112,7 +155,7 @@ class ConfigModel(_Strict):
                 raise ValueError(f"rules.{rule}.action must be block, warn or off, got {action!r}")
         return v
 
-    def to_config(self, where: str) -> cfg.Config:
+    def to_config(self, where: str, lines: dict[str, int] | None = None) -> cfg.Config:
         roster: dict[str, list[str]] = {}
         for role, ids in self.roster.items():
             flat = list(ids) if isinstance(ids, list) else [*ids.emails, *ids.users]
@@ -133,29 +176,38 @@ class ConfigModel(_Strict):
             inbox=self.escalations.inbox, tolerance=self.scope.tolerance,
             warn_at=self.scope.warn_at, undershoot=self.scope.undershoot,
             repeat_threshold=self.escalations.repeat_threshold,
-            halt_freeze=self.escalations.halt_freeze, source=where,
+            halt_freeze=self.escalations.halt_freeze, source=where, lines=dict(lines or {}),
         )
 
 
 # ---------------------------------------------------------------- ledger
 
 
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Lines = Annotated[int, Field(ge=0, le=MAX_LINES)]
+
+
 class _Event(_Strict):
-    at: str = ""
-    by: str = ""
+    at: Text = ""
+    by: Text = ""
 
 
 class InitEvent(_Event):
     event: Literal["init"]
-    version: int = 1
+    version: int = Field(1, ge=1, le=1000)
 
 
 class FeatureEvent(_Event):
     event: Literal["feature"]
     id: Annotated[str, Field(pattern=SLUG)]
-    title: str = ""
-    paths: list[str] = Field(min_length=1)
-    estimate: int | None = Field(None, ge=0)
+    title: Text = ""
+    paths: list[Annotated[str, Field(max_length=1000)]] = Field(min_length=1, max_length=1000)
+    estimate: Lines | None = None
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, v: list[str]) -> list[str]:
+        return _globs(v)
 
 
 class PhaseEvent(_Event):
@@ -185,25 +237,30 @@ class ApproveEvent(_Event):
 class EstimateEvent(_Event):
     event: Literal["estimate"]
     feature: str
-    lines: int = Field(ge=0)
-    reason: str = Field(min_length=1)
+    lines: Lines
+    reason: Text = Field(min_length=1)
 
 
 class WaiveEvent(_Event):
     event: Literal["waive"]
     id: str
     rule: Annotated[str, Field(pattern=RULE_ID)]
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
     feature: str | None = None
-    path: str | None = None
+    path: Annotated[str, Field(max_length=1000)] | None = None
     expires: dt.date | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str | None) -> str | None:
+        return v if v is None else _globs([v])[0]
 
 
 class ResolveEvent(_Event):
     event: Literal["resolve"]
     escalation: str
     outcome: Literal["acknowledged", "overridden", "resolved"]
-    note: str = Field(min_length=1)
+    note: Text = Field(min_length=1)
 
 
 Event = Annotated[
@@ -226,6 +283,28 @@ class Selectors(_Strict):
     roles: list[str] = []
     phases: list[str] = []
     classes: list[str] = []
+
+    @field_validator("paths", "exclude_paths")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        return _globs(v)
+
+    @field_validator("phases")
+    @classmethod
+    def _phases(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if p not in PHASES:
+                raise ValueError(f"unknown phase {p!r}; expected one of {', '.join(PHASES)}")
+        return v
+
+    @field_validator("classes")
+    @classmethod
+    def _path_classes(cls, v: list[str]) -> list[str]:
+        for c in v:
+            if c not in cfg.PATH_CLASS_ORDER:
+                raise ValueError(f"unknown path class {c!r}; expected one of "
+                                 f"{', '.join(cfg.PATH_CLASS_ORDER)}")
+        return v
 
     @field_validator("roles")
     @classmethod
@@ -252,10 +331,18 @@ class RuleModel(_Strict):
     enforces: str = ""
     selectors: Selectors = Selectors()
     params: dict[str, Any] = {}
-    message: str
-    remedy: str = ""
-    impact: str = ""
+    message: Text
+    remedy: Text = ""
+    impact: Text = ""
     example: Example = Example()
+
+    @field_validator("message", "remedy")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        why = check_template(v)
+        if why:
+            raise ValueError(why)
+        return v
 
     @model_validator(mode="after")
     def _level_category(self) -> RuleModel:

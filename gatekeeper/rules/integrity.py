@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gatekeeper.config import load_config, parse_toml
+from gatekeeper.config import gatekeeper_section, load_config
 from gatekeeper.context import CONFIG_PATH, POLICY_DIR
 from gatekeeper.engine import Hit
 from gatekeeper.errors import ConfigError
@@ -31,7 +31,7 @@ def _governed(cc: CheckContext, f: FileChange) -> bool:
             if text is None:
                 return None
             try:
-                return parse_toml(text, "pyproject.toml").get("tool", {}).get("gatekeeper")
+                return gatekeeper_section(text, "pyproject.toml")
             except ConfigError:
                 return "invalid"
         return bool(section(cc.env.read_text(cc.change, f.path, True))
