@@ -251,7 +251,7 @@ def _run_fix(repo: GitRepo, command: str) -> None:
 
 
 def test_missing_trailer_on_the_server_remedy(work: GitRepo) -> None:
-    work.commit("auth tweak", files={"src/auth/tweak.py": "# tweak\nx = 1\n"})
+    work.commit("auth tweak", files={"src/auth/tweak.py": "# tweak\nx = 10\n"})
     proc = push(work, "origin", "HEAD:refs/heads/f1", user="bob")
     assert proc.returncode != 0 and "agent-identity" in proc.stderr
     assert "no PACT-Agent trailer" in proc.stderr and "backend-coder" in proc.stderr
@@ -262,7 +262,7 @@ def test_missing_trailer_on_the_server_remedy(work: GitRepo) -> None:
 
 def test_spoofed_role_remedy(work: GitRepo) -> None:
     work.commit("auth tweak", agent="database-engineer",
-                files={"src/auth/tweak.py": "# tweak\nx = 1\n"})
+                files={"src/auth/tweak.py": "# tweak\nx = 11\n"})
     proc = push(work, "origin", "HEAD:refs/heads/f2", user="bob")
     assert proc.returncode != 0 and "claims 'database-engineer'" in proc.stderr
     fix = _fix_of(proc.stderr)
@@ -275,7 +275,7 @@ def test_spoofed_role_remedy(work: GitRepo) -> None:
 def test_pusher_not_in_the_roster_remedy(work: GitRepo) -> None:
     """erin is new: not a spoof (no HALT), and the remedy's steps get her push through."""
     work.commit("auth tweak", agent="backend-coder",
-                files={"src/auth/tweak.py": "# tweak\nx = 1\n"})
+                files={"src/auth/tweak.py": "# tweak\nx = 12\n"})
     proc = push(work, "origin", "HEAD:refs/heads/f3", user="erin")
     assert proc.returncode != 0 and "'erin' is not in the roster" in proc.stderr
     assert "HALT" not in proc.stderr
@@ -296,8 +296,10 @@ def test_pusher_not_in_the_roster_remedy(work: GitRepo) -> None:
 
 
 def test_no_pusher_variable_remedy(work: GitRepo) -> None:
+    # Content of its own: the same commit as an earlier test's, made in the same second, has
+    # the same id, is already on the server, and so is (rightly) not judged again.
     work.commit("auth tweak", agent="backend-coder",
-                files={"src/auth/tweak.py": "# tweak\nx = 1\n"})
+                files={"src/auth/tweak.py": "# tweak\nx = 4\n"})
     proc = push(work, "origin", "HEAD:refs/heads/f4", user=None)
     assert proc.returncode != 0 and "could not tell who pushed" in proc.stderr
     assert "REMOTE_USER" in proc.stderr
@@ -313,7 +315,7 @@ def test_author_email_mismatch_remedy(tmp_path: Path) -> None:
     repo.git("add", ".pact/config.toml")
     repo.commit("roster", agent="orchestrator")
     repo.commit("auth tweak", agent="database-engineer",
-                files={"src/auth/tweak.py": "# tweak\nx = 1\n"})
+                files={"src/auth/tweak.py": "# tweak\nx = 13\n"})
     _code, report = _range(repo)
     f = _finding(report, "agent-identity")
     assert "rostered as backend-coder" in f["message"]
