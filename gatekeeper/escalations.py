@@ -27,6 +27,7 @@ from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
 from gatekeeper.ledger import now
 from gatekeeper.record import dataclass
+from gatekeeper.report import clean_text
 
 STATUSES = ("open", "acknowledged", "overridden", "resolved")
 #: The rule id of a repeated-block note (not a policy rule: the inbox raises it).
@@ -71,19 +72,6 @@ def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
                              f"{configured!r} in .pact/config.toml: it leaves the git "
                              f"directory; notes go to {default}\n")
     return default
-
-
-def clean_text(text: str) -> str:
-    """``text`` safe to write as UTF-8: bytes git handed over undecoded (a non-UTF-8 file
-    name, kept as surrogates) become ``\\xNN`` escapes instead of crashing the writer."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a surrogate that stands for no byte
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
 
 
 def _clean(value: Any) -> Any:

@@ -35,7 +35,7 @@ from gatekeeper.engine import Environment, Finding, evaluate, fingerprint
 from gatekeeper.errors import ConfigError, Exit, GatekeeperError, GitError
 from gatekeeper.identity import Identity, pusher_from_env, resolve
 from gatekeeper.record import dataclass, field
-from gatekeeper.report import Report, render_text
+from gatekeeper.report import Report, clean_text, render_text
 
 
 def _emit(report: Report, stream: IO[str], prefix: str = "") -> None:
@@ -47,8 +47,6 @@ def _write(stream: IO[str], text: str) -> None:
         stream.write(text)
     except UnicodeEncodeError:
         # A non-UTF-8 file name arrives as surrogates: print it escaped, never crash on it.
-        from gatekeeper.escalations import clean_text
-
         stream.write(clean_text(text))
     stream.flush()
 

@@ -101,6 +101,19 @@ class Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
+def clean_text(text: str) -> str:
+    """``text`` safe to write as UTF-8: bytes git handed over undecoded (a non-UTF-8 file
+    name, kept as surrogates) become ``\\xNN`` escapes instead of crashing the writer."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that stands for no byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = "") -> str:
     """Human-readable report: one block per finding (rule, level, what, how to fix)."""
     st = Style(stream or sys.stdout)
@@ -136,7 +149,7 @@ def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = 
     width = _width(stream or sys.stdout)
     if width:
         lines = _wrap(lines, width - len(prefix))
-    return "\n".join(prefix + ln if ln else prefix.rstrip() for ln in lines) + "\n"
+    return clean_text("\n".join(prefix + ln if ln else prefix.rstrip() for ln in lines) + "\n")
 
 
 def _width(stream: IO[str]) -> int | None:
@@ -175,4 +188,4 @@ def dump_json(data: dict[str, Any]) -> str:
     """Pretty JSON with a trailing newline."""
     import json  # not on a hook's silent path
 
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return clean_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -285,8 +285,6 @@ def test_fuzz_cli_sample(cli_repo: Any, name: bytes, content: bytes, message: st
         repo.git("add", "-A", "src")
 
 
-@pytest.mark.xfail(strict=False, reason="note writing with a non-UTF-8 path is h3's part of "
-                   "issue 9 (part 6); passes once that lands")
 def test_blocked_non_utf8_path_writes_its_note(cli_repo: Any) -> None:
     """Crash class found by the CLI sample: a block on a file whose name is not UTF-8
     crashed writing the escalation note (UnicodeEncodeError, exit 3)."""
@@ -294,6 +292,7 @@ def test_blocked_non_utf8_path_writes_its_note(cli_repo: Any) -> None:
 
     repo = cli_repo
     target = os.path.join(os.fsencode(repo.path), b"src", b"auth", b"k\xff.py")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as fh:
         fh.write(b"AWS_KEY = 'AKIAABCDEFGHIJKLMNOP'\n")
     try:
