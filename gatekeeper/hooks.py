@@ -13,7 +13,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -141,13 +141,17 @@ class DeadlineExceeded(Exception):
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise DeadlineExceeded in the main thread after ``seconds`` (POSIX timers)."""
+def deadline(seconds: float, error: Callable[[], BaseException] | None = None,
+             ) -> Iterator[None]:
+    """Raise ``error()`` in the main thread after ``seconds`` (POSIX timers); by default a
+    DeadlineExceeded that names the server setting. The Claude Code adapter shares it."""
     if not hasattr(signal, "setitimer"):
         yield
         return
 
     def fire(_sig: int, _frame: object) -> None:
+        if error is not None:
+            raise error()
         raise DeadlineExceeded(
             f"no verdict within {seconds:g} s; an admin raises the limit in the bare "
             f"repository: git config gatekeeper.deadline {max(30, int(seconds * 4))}")

@@ -18,10 +18,8 @@ pass prints nothing. A write it cannot judge is denied, unless ``[claude] fail_o
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import IO, Any
 
 from gatekeeper.config import ROLES, ClaudeOptions, normalize_role
@@ -98,31 +96,15 @@ def context(event: str, text: str) -> str:
 # ------------------------------------------------------------------ entry point
 
 
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def fire(_sig: int, _frame: object) -> None:
-        raise Undecided(f"no verdict within {seconds:g} s")
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def main(stdin: IO[str], stdout: IO[str], env: Mapping[str, str] | None = None) -> int:
     """Read one event, answer it. Always exits 0: the answer is in the JSON on stdout."""
     env = os.environ if env is None else env
     event: dict[str, Any] = {}
     state: dict[str, Any] = {"fail_open": False}
     try:
-        with _deadline(DEADLINE):
+        from gatekeeper.hooks import deadline  # the server's timer, with our own error
+
+        with deadline(DEADLINE, lambda: Undecided(f"no verdict within {DEADLINE:g} s")):
             raw = stdin.read()
             import json
 
