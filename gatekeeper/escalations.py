@@ -27,7 +27,7 @@ from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
 from gatekeeper.ledger import now
 from gatekeeper.record import dataclass
-from gatekeeper.report import clean_text
+from gatekeeper.report import clean_data as _clean
 
 STATUSES = ("open", "acknowledged", "overridden", "resolved")
 #: The rule id of a repeated-block note (not a policy rule: the inbox raises it).
@@ -72,16 +72,6 @@ def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
                              f"{configured!r} in .pact/config.toml: it leaves the git "
                              f"directory; notes go to {default}\n")
     return default
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
 
 
 @dataclass

@@ -114,6 +114,17 @@ def clean_text(text: str) -> str:
     return text
 
 
+def clean_data(value: Any) -> Any:
+    """``value`` (str, list, dict, nested) with every string passed through clean_text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean_data(v) for k, v in value.items()}
+    return value
+
+
 def render_text(report: Report, stream: IO[str] | None = None, *, prefix: str = "") -> str:
     """Human-readable report: one block per finding (rule, level, what, how to fix)."""
     st = Style(stream or sys.stdout)
@@ -188,4 +199,5 @@ def dump_json(data: dict[str, Any]) -> str:
     """Pretty JSON with a trailing newline."""
     import json  # not on a hook's silent path
 
-    return clean_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    # Escape undecodable path bytes in the values, so the result is valid JSON too.
+    return json.dumps(clean_data(data), indent=2, ensure_ascii=False) + "\n"
