@@ -102,7 +102,8 @@ def feature_files() -> dict[str, bytes]:
             for n in range(FEATURE_FILES)}
 
 
-def _event(fields: dict[str, object]) -> str:
+def event_yaml(fields: dict[str, object]) -> str:
+    """One ledger event as a YAML document (ints bare, strings and list items quoted)."""
     out = ["---"]
     for key, value in fields.items():
         if isinstance(value, list):
@@ -134,7 +135,7 @@ def ledger(events: int, baseline: str | None) -> bytes:
          "path": "docs/architecture/auth.md", "sha256": arch, **stamp},
     ]
     if baseline is None:
-        return "".join(_event(e) for e in evs).encode()
+        return "".join(event_yaml(e) for e in evs).encode()
     evs += [
         {"event": "phase", "feature": "auth", "phase": "code", "baseline": baseline, **stamp},
         {"event": "phase", "feature": "billing", "phase": "prepare", **stamp},
@@ -158,7 +159,7 @@ def ledger(events: int, baseline: str | None) -> bytes:
         evs.append({"event": "estimate", "feature": "auth", "lines": 200000 + len(evs),
                     "reason": "revised after review", **stamp})
     evs.append({"event": "phase", "feature": "billing", "phase": "architect", **stamp})
-    return "".join(_event(e) for e in evs).encode()
+    return "".join(event_yaml(e) for e in evs).encode()
 
 
 def _base(git_dir: Path, *, files: int, history: int, events: int, branches: Iterable[str],

@@ -57,6 +57,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.fixtures import event_yaml  # noqa: E402
 from benchmarks.measure import Cmd, Runner, base_env, median  # noqa: E402
 
 PY = sys.executable
@@ -236,17 +237,6 @@ def _role(paths: Sequence[str]) -> str:
     return "backend-coder"
 
 
-def _event(fields: dict[str, object]) -> str:
-    out = ["---"]
-    for key, value in fields.items():
-        if isinstance(value, list):
-            out.append(f"{key}:")
-            out += [f"- '{v}'" for v in value]
-        else:
-            out.append(f"{key}: {value}" if isinstance(value, int) else f"{key}: '{value}'")
-    return "\n".join(out) + "\n"
-
-
 @dataclass
 class Replay:
     """A rewritten clone, ready to judge."""
@@ -290,13 +280,13 @@ def _pact_commits(top: Path, feats: dict[str, int], seed: int) -> str:
                 {"event": "phase", "feature": fid, "phase": "architect", **stamp},
                 {"event": "approve", "feature": fid, "kind": "architecture",
                  "path": f".pact/architecture/{fid}.md", "sha256": arch, **stamp}]
-    first = "".join(map(_event, evs)).encode()
+    first = "".join(map(event_yaml, evs)).encode()
     tree = {".pact/config.toml": config, ".pact/ledger.yaml": first,
             **{f".pact/architecture/{e['id']}.md": ARCH_DOC for e in evs
                if e["event"] == "feature"}}
     _import(top, "refs/pact/root", "pact: adopt the PACT workflow", tree)
     root = git("rev-parse", "refs/pact/root", cwd=top).decode().strip()
-    code = [_event({"event": "phase", "feature": e["feature"], "phase": "code",
+    code = [event_yaml({"event": "phase", "feature": e["feature"], "phase": "code",
                     "baseline": root, **stamp}) for e in evs if e["event"] == "approve"]
     _import(top, "refs/pact/root", "pact: every feature enters CODE",
             {".pact/ledger.yaml": first + "".join(code).encode()}, parent=root)
