@@ -1,8 +1,11 @@
 # tests/helpers.py: test helpers: real git repositories, real commits, and running the real CLI.
 from __future__ import annotations
 
+import io
 import json
 import os
+import pty
+import random
 import shutil
 import subprocess
 import sys
@@ -148,3 +151,45 @@ def _build_pact_repo(path: Path, *, feature: str, paths: str, estimate: int,
 def findings(report: dict[str, Any], rule: str | None = None) -> list[dict[str, Any]]:
     """The report's (unwaived) findings, optionally of one rule."""
     return [f for f in report["findings"] if rule is None or f["rule"] == rule]
+
+
+def gk_on_tty(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
+              columns: int = 80) -> tuple[int, str]:
+    """Run the real CLI with stdout and stderr on a pseudo-terminal (colour, wrapping);
+    return its exit code and what the terminal showed."""
+    master, slave = pty.openpty()
+    full = {**os.environ, **(env or {}), "TERM": "xterm", "COLUMNS": str(columns),
+            "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "gatekeeper", *args], cwd=cwd, env=full,
+                            stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if not data:
+            break
+        chunks.append(data)
+    code = proc.wait(timeout=60)
+    os.close(master)
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+class ChunkyPipe(io.RawIOBase):
+    """A pipe that returns short reads of random sizes (1 to ``most`` bytes), to test that
+    stream parsers do not depend on where reads split."""
+
+    def __init__(self, data: bytes, rnd: random.Random, most: int = 5000) -> None:
+        self.data, self.pos, self.rnd, self.most = data, 0, rnd, most
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = min(len(buf), self.rnd.randint(1, self.most))
+        out = self.data[self.pos : self.pos + size]
+        buf[: len(out)] = out
+        self.pos += len(out)
+        return len(out)

@@ -13,27 +13,10 @@ from pathlib import Path
 from typing import IO, cast
 
 import pytest
-from helpers import GitRepo, make_repo
+from helpers import ChunkyPipe, GitRepo, make_repo
 
 from gatekeeper import changes
 from gatekeeper.changes import LOG_FORMAT, parse_log_stream
-
-
-class _Chunky(io.RawIOBase):
-    """A pipe that returns short reads of random sizes."""
-
-    def __init__(self, data: bytes, rnd: random.Random) -> None:
-        self.data, self.pos, self.rnd = data, 0, rnd
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = min(len(buf), self.rnd.randint(1, 5000))
-        out = self.data[self.pos : self.pos + size]
-        buf[: len(out)] = out
-        self.pos += len(out)
-        return len(out)
 
 
 def _history(path: Path) -> GitRepo:
@@ -83,7 +66,7 @@ def test_whole_and_streamed_parses_agree(stream: bytes, monkeypatch: pytest.Monk
     monkeypatch.setattr(changes, "WINDOW", 64)  # every patch takes the streaming path
     monkeypatch.setattr(changes, "_LONG_LINE", 1000)  # and long lines are cut while streaming
     for seed in range(4):
-        pipe = cast(IO[bytes], _Chunky(stream, random.Random(seed)))
+        pipe = cast(IO[bytes], ChunkyPipe(stream, random.Random(seed)))
         streamed = [repr(c) for c in parse_log_stream(pipe)]
         # Only the 50,000-character line differs: streamed, its start (1 MiB window) is kept
         # and the file is marked truncated.

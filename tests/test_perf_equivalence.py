@@ -12,6 +12,7 @@ from typing import IO, cast
 
 import pytest
 import yaml
+from helpers import ChunkyPipe
 
 from gatekeeper import globs
 from gatekeeper.changes import parse_log_stream
@@ -124,23 +125,6 @@ def _record(i: int) -> bytes:
     return b"\0\0GK1\0" + head + body
 
 
-class _Chunky(io.RawIOBase):
-    """A pipe that returns short reads of random sizes."""
-
-    def __init__(self, data: bytes, rnd: random.Random) -> None:
-        self.data, self.pos, self.rnd = data, 0, rnd
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = min(len(buf), self.rnd.randint(1, 700))
-        out = self.data[self.pos : self.pos + size]
-        buf[: len(out)] = out
-        self.pos += len(out)
-        return len(out)
-
-
 @pytest.mark.parametrize("count", [0, 1, 2, 50])
 def test_log_stream_parsing_does_not_depend_on_chunking(count: int) -> None:
     data = b"".join(_record(i) for i in range(count))
@@ -148,7 +132,7 @@ def test_log_stream_parsing_does_not_depend_on_chunking(count: int) -> None:
     assert len(whole) == count
     for seed in range(5):
         # The raw object: each read returns whatever short piece it likes, as a pipe can.
-        pipe = cast(IO[bytes], _Chunky(data, random.Random(seed)))
+        pipe = cast(IO[bytes], ChunkyPipe(data, random.Random(seed), most=700))
         chunked = [repr(c) for c in parse_log_stream(pipe)]
         assert chunked == whole
     if count:

@@ -1,37 +1,17 @@
 # tests/test_status.py: `gatekeeper status`: phases, approved artifacts, scope budgets, notes, waivers.
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
-from helpers import REPO_ROOT
+from helpers import gk_on_tty
 from orchestrator_kit import check, cli, ledger_commit, lines, ok, setup_repo
 
 
 def _run_on_tty(cwd: Path, *args: str, env: dict[str, str]) -> str:
     """Run the real console entry point with stdout on a pseudo-terminal."""
-    master, slave = pty.openpty()
-    full = {**os.environ, **env, "TERM": "xterm", "COLUMNS": "80",
-            "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gatekeeper", *args], cwd=cwd, env=full,
-                            stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=30)
-    os.close(master)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
-    return b"".join(chunks).decode("utf-8", "replace")
+    code, out = gk_on_tty(cwd, *args, env=env)
+    assert code == 0, out
+    return out
 
 
 def test_status_shows_phase_artifacts_budget_notes_and_waivers(tmp_path: Path) -> None:
