@@ -15,6 +15,8 @@ from typing import NamedTuple
 from gatekeeper.signals._common import Lines, _rx
 
 _LIT_MARK = r"\x01(\d+)\x02"
+#: What ends a string literal opened by each quote, or a backslash that escapes a character.
+_CLOSING = {q: r"\\|" + re.escape(q) for q in ('"', "'", "`", '"""', "'''")}
 
 
 def _gather(lines: Lines, i: int, col: int, call: bool, limit: int = 30) -> str:
@@ -63,17 +65,27 @@ def _tokenize(expr: str) -> tuple[str, list[_Lit]]:
     out: list[str] = []
     lits: list[_Lit] = []
     k, n, start = 0, len(expr), 0
+    quote = _rx(r"[\"'`]")
     while k < n:
-        if expr[k] not in "\"'`":
-            k += 1
-            continue
-        p = k
+        m = quote.search(expr, k)  # C-speed jumps: minified lines are long
+        if m is None:
+            break
+        k = p = m.start()
         while p > 0 and (expr[p - 1].isalnum() or expr[p - 1] in "_$."):
             p -= 1
         q = expr[k:k + 3] if expr[k:k + 3] in ('"""', "'''") else expr[k]
         e = k + len(q)
-        while e < n and not expr.startswith(q, e):
-            e += 2 if expr[e] == "\\" else 1
+        closing = _rx(_CLOSING[q])
+        while e < n:  # to the closing quote; a backslash escapes the character after it
+            c = closing.search(expr, e)
+            if c is None:
+                e = n
+            elif expr[c.start()] == "\\":
+                e = c.start() + 2
+                continue
+            else:
+                e = c.start()
+            break
         out += [expr[start:p], f"\x01{len(lits)}\x02"]
         lits.append(_Lit(expr[p:k], q, expr[k + len(q):e], e < n))
         k = start = e + len(q)

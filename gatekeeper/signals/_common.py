@@ -208,6 +208,33 @@ class _Scan:
         self.found[kw] = got
         return got
 
+    def matching(self, pattern: str, lower: bool = True) -> tuple[int, ...]:
+        """Indexes of the lines whose text (lower-cased when ``lower``: then ``pattern`` is
+        lower-case) holds a match of ``pattern``, a regex with no anchors, searched over the
+        whole file at once: one C-level scan, then a jump to the next line after each hit."""
+        key = ("\0" if lower else "\1") + pattern
+        got = self.found.get(key)
+        if got is not None:
+            return got
+        rx = _rx(pattern)
+        low = self.low if lower else self.blob
+        if len(low) != len(self.blob):  # lower() changed some lengths: go line by line
+            got = tuple(i for i, (_, t) in enumerate(self.lines) if rx.search(t.lower()))
+        else:
+            m = rx.search(low)
+            out: list[int] = []
+            if m is not None:
+                if self.ends is None:
+                    self.ends = list(itertools.accumulate(len(t) + 1 for _, t in self.lines))
+                ends = self.ends
+                while m is not None:
+                    i = bisect.bisect_right(ends, m.start())
+                    out.append(i)
+                    m = rx.search(low, ends[i]) if i < len(ends) else None
+            got = tuple(out)
+        self.found[key] = got
+        return got
+
 
 #: id(lines) -> its scan. Rules run one after another over a commit's files, so every file
 #: of the commit stays cached until the cache is full (entries keep their lines alive, so an
@@ -245,6 +272,19 @@ def _candidates(lines: Lines, keywords: Sequence[str]) -> list[int]:
         if got:
             found.update(got)
     return sorted(found)
+
+
+def _has(lines: Lines, kw: str) -> bool:
+    """Whether any line holds the lower-case ``kw`` (case-insensitive): one substring scan."""
+    return kw in _scan(lines).low
+
+
+def _lines_matching(lines: Lines, pattern: str, lower: bool = True) -> tuple[int, ...]:
+    """Indexes of the lines whose text, lower-cased when ``lower``, holds a match of the
+    regex ``pattern`` (see :meth:`_Scan.matching`). A detector uses it as a necessary
+    condition: a pattern that every line it could report must match, so skipping the rest
+    is exact."""
+    return _scan(lines).matching(pattern, lower)
 
 
 # ----------------------------------------------------------------------------- redaction

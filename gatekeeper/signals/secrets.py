@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 
 from gatekeeper.signals._common import (
     _ASSIGN,
@@ -20,19 +21,18 @@ from gatekeeper.signals._common import (
     Lines,
     Params,
     SignalHit,
-    _candidates,
     _entropy,
     _excerpt,
     _ext,
     _globs,
     _is_config,
     _lang,
+    _lines_matching,
     _mask,
     _rx,
     _sha,
 )
 
-_SECRET_KEYWORDS = ("pass", "secret", "token", "key", "pwd", "://")
 _PLACEHOLDER = (r"(?i)change_?me|changeit|x{3,}|\*{3,}|^<.*>$|\$\{|\{\{|\{[^{}\s]*\}|%s|%\(|^%|^\$\w|"
                 r"example|dummy|placeholder|sample|your[_-]|[_-]here\b|redacted|fake|mock|test|"
                 r"todo|fixme|password|passwd|secret|token|abcd|bcde|wxyz|1234|2345|qwer|asdf|"
@@ -56,10 +56,30 @@ _URL_ADVICE = ("keep the password out of the URL: take the whole URL from the en
 
 
 @functools.cache
-def _secret_keywords() -> tuple[str, ...]:
-    """The lower-case substrings one of which a line must hold to be worth a closer look."""
-    kws = {h.lower() for _, _, hs, _ in _TOKENS for h in hs} | set(_SECRET_KEYWORDS)
-    return tuple(k for k in sorted(kws) if not any(o in k for o in kws - {k}))
+def _token_hints() -> tuple[str, ...]:
+    """Case-sensitive patterns one of which a line must match for a token format or a
+    connection string to be on it: the formats' fixed hints (which the scan below tests
+    exactly so), and ``://``. Hints that start with a capital letter, or with the same two
+    characters, share one pattern, so a file is read a dozen times instead of two dozen."""
+    hints = {h for _, _, hs, _ in _TOKENS for h in hs} | {"://"}
+    groups: dict[str, list[str]] = {}
+    for h in sorted(hints):
+        if not any(o != h and o in h for o in hints):  # "sk-" covers "sk-ant-"
+            groups.setdefault("A" if h[0].isupper() else h[:2], []).append(re.escape(h))
+    return tuple("|".join(g) for g in groups.values())
+
+
+#: What a line must hold for a literal assigned to a secret-like name to be on it (matched
+#: against the lower-cased line): a name ending like :data:`_SECRET_NAME` (its trailing
+#: ``_$@.-`` are stripped before the test), maybe a closing quote, then an annotation or an
+#: assignment operator, as :data:`_ASSIGN` requires.
+_ASSIGN_HINT = r"(?:passw(?:or)?d|phrase|pwd|secret|token|key)[_$@.-]*[\"']?[ \t]*(?:[:=]|string\b)"
+#: The same in code, where only a string literal is a hardcoded value: the operator must be
+#: followed by a (maybe prefixed) quote.
+_ASSIGN_LIT_HINT = (r"(?:passw(?:or)?d|phrase|pwd|secret|token|key)[_$@.-]*[\"']?(?:"
+                    r"[ \t]*:[ \t]*[a-z_][^=\n\"'`{}();:<>]*=|"  # an annotation, then "="
+                    r"(?:[ \t]+string\b)?[ \t]*(?::=|=>|=|:))[ \t]*[rbu]{0,2}[\"'`]")
+_NAME_ENDS = ("password", "passwd", "phrase", "pwd", "secret", "token", "key")
 
 
 #: A connection-string password made of placeholder words only ("pass", "pass%20pass").
@@ -96,6 +116,8 @@ def _generic_ok(value: str, params: Params) -> bool:
 
 
 def _secret_name(name: str, ignore: frozenset[str]) -> bool:
+    if not name.rstrip("_$@.-").lower().endswith(_NAME_ENDS):
+        return False  # the cheap test first: most names end in none of the words
     norm = _rx(_CAMEL).sub("_", name).lower().replace("-", "_").replace(".", "_").strip("_$@")
     if not _rx(_SECRET_NAME).search(norm):
         return False
@@ -123,7 +145,10 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
             shown = "<redacted>" if generic else _mask(value)
             hits.append(SignalHit(n, observed, _excerpt(text, [(value, shown)]), advice, ev))
 
-    for i in _candidates(lines, _secret_keywords()):
+    tokens = {i for hint in _token_hints() for i in _lines_matching(lines, hint, lower=False)}
+    hint = _ASSIGN_HINT if config else _ASSIGN_LIT_HINT
+    assigns = set(_lines_matching(lines, hint)) if generic else set()
+    for i in sorted(tokens | assigns):
         n, text = lines[i]
         spans: list[tuple[int, int]] = []
         for slug, observed, hints, pat in _TOKENS:
@@ -151,11 +176,12 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
             spans.append(m.span("v"))
             said = f"password in a {m.group('scheme')}:// connection string"
             add(n, text, "connection-string", said, v, _URL_ADVICE)
-        for m in _rx(_ASSIGN).finditer(text) if generic else ():
-            name, lit = m.group("name"), m.group("q")
-            overlaps = any(a < m.end() and m.start() < b for a, b in spans)
-            if overlaps or not _secret_name(name, ignore):
+        for m in _rx(_ASSIGN).finditer(text) if i in assigns else ():
+            name = m.group("name")
+            if not _secret_name(name, ignore) or (spans and any(
+                    a < m.end() and m.start() < b for a, b in spans)):
                 continue
+            lit = m.group("q")
             if lit:
                 value = lit[1:-1]
                 fstring = "f" in m.group("pre").lower() and "{" in value
@@ -163,7 +189,7 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
                     continue
             elif config and m.group("op") != "=>":
                 value = m.group("val").rstrip(".")
-                if value[0] in "$!&*%{[(<~|>" or value.startswith("ENC["):
+                if not value or value[0] in "$!&*%{[(<~|>" or value.startswith("ENC["):
                     continue
             else:
                 continue  # in code, only a string literal is a hardcoded value
@@ -206,7 +232,8 @@ def _detect_secrets(path: str, lines: Lines, allow: set[str], seen: set[str]) ->
 
 _FRONTEND_PREFIXES = ("VITE", "REACT_APP", "NEXT_PUBLIC", "NUXT_PUBLIC", "NUXT_ENV", "EXPO_PUBLIC",
                       "PUBLIC", "GATSBY", "VUE_APP", "STORYBOOK")
-_FRONTEND_KEYWORDS = tuple(p.lower() + "_" for p in _FRONTEND_PREFIXES)
+#: What a line must hold for :data:`_FRONTEND` to match on it (case-sensitive, as it is).
+_FRONTEND_HINT = "(?:" + "|".join(_FRONTEND_PREFIXES) + ")_"
 _FRONTEND = (r"(?<![\w$])(?P<name>(?P<pfx>" + "|".join(_FRONTEND_PREFIXES) + r")_[A-Z0-9_]*?"
              r"(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?))(?![\w$])")
 _FRONTEND_ALLOW = ("*_PUBLISHABLE_KEY", "*PUBLIC_KEY", "*_SITE_KEY", "*_ANON_KEY",
@@ -220,7 +247,7 @@ def frontend_credentials(path: str, lines: Lines, params: Params) -> list[Signal
     web = _lang(path) == "js" or _is_config(path) or _ext(path) in {"html", "mdx"}
     hits: list[SignalHit] = []
     seen: set[str] = set()
-    for i in _candidates(lines, _FRONTEND_KEYWORDS):
+    for i in _lines_matching(lines, _FRONTEND_HINT, lower=False):
         n, text = lines[i]
         for m in _rx(_FRONTEND).finditer(text):
             name, pfx = m.group("name"), m.group("pfx")

@@ -30,7 +30,9 @@ from gatekeeper.signals._common import (
     _candidates,
     _excerpt,
     _ext,
+    _has,
     _lang,
+    _lines_matching,
     _rx,
     _sha,
 )
@@ -53,6 +55,9 @@ _SQL_CALLS = (r"(?<![\w$])(?P<fn>execute|executemany|executescript|exec_driver_s
               r"Raw|text|read_sql|read_sql_query|Query|QueryRow|QueryContext|QueryRowContext|"
               r"Exec|ExecContext|Prepare|PrepareContext)\s*\(")
 _SQL_CALL_KEYWORDS = ("exec", "query", "raw", "text", "read_sql", "prepare", "addbatch")
+#: A call of :data:`_SQL_CALLS` on a lower-cased line: each of its names holds one of the
+#: :data:`_SQL_CALL_KEYWORDS`, then more word characters, then ``(``.
+_SQL_CALL_TAIL = r"\w*\s*\("
 _SQL_CTX = frozenset({"QueryContext", "QueryRowContext", "ExecContext", "PrepareContext"})
 _SQL_NEEDS_STRONG = frozenset({"query", "Query", "raw", "Raw", "text", "read_sql",
                                "read_sql_query", "createQuery", "prepareStatement", "Prepare"})
@@ -112,9 +117,16 @@ def _how_dynamic(expr: str, keywords: str,
 def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
     """SQL built by formatting or concatenation and passed to an execute/query call, on the
     same line or through a variable assigned on an earlier added line of the file."""
+    # Only a call can report, so a file with none is done, and lines after the last call
+    # line are never read.
+    calls = [_lines_matching(lines, kw + _SQL_CALL_TAIL) for kw in _SQL_CALL_KEYWORDS
+             if _has(lines, kw)]
+    last = max((got[-1] for got in calls if got), default=-1)
     hits: list[SignalHit] = []
     sql_vars: dict[str, tuple[int, bool, str]] = {}  # name -> (line, dynamic, how)
-    for i in _candidates(lines, _SQL_KEYWORDS + _SQL_CALL_KEYWORDS):
+    for i in _candidates(lines, _SQL_KEYWORDS + _SQL_CALL_KEYWORDS) if last >= 0 else ():
+        if i > last:
+            break
         n, text = lines[i]
         m = _rx(_SQL_ASSIGN).match(text) if "=" in text else None
         if m and not _rx(_SQL_CALLS).match(text, m.end()):

@@ -1,0 +1,111 @@
+# tests/test_signal_prefilters.py: the whole-file prefilters of the content detectors are exact.
+"""The detectors skip lines (or whole files) that a cheap whole-file pattern does not match.
+That is only sound if the pattern is a necessary condition of every finding. These tests
+check that directly: on many random lines built from the fragments findings are made of,
+every match the detector's own line-level regex would act on is also found by its prefilter,
+and a detector reports the same findings on a line alone as inside a large file."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from gatekeeper.signals import _common, secrets, sql
+from gatekeeper.signals._common import _ASSIGN, _TOKENS, _lines_matching, _rx
+
+FRAGMENTS = [
+    "password", "Password", "PASSWD", "api_key", "apiKey", "API-KEY", "api.key", "token", "secret",
+    "pwd", "passPhrase", "pass_phrase", "\u212aey", " = ", "=", ":", ": str = ", ": Optional[str] = ",
+    " := ", " => ", "==", " string = ", "'", '"', "`", '"""', "\\", "f'", "b'", "R\"", "rb'", "u'",
+    "hunter2Xy9!", "AKIAABCDEFGHIJKLMNOP", "sk_live_abcdefghijklmnop123", "ghp_" + "a1" * 18,
+    "github_pat_" + "x" * 22, "glpat-" + "y" * 20, "xoxb-1234567890ab", "eyJabcdefghijk.eyJabcdefghijk.",
+    "postgres://user:s3cr3tPw@db.example.com/x", "execute(", "executeQuery (", "Query(", "raw(",
+    "text(", "read_sql_query(", "prepareStatement(", "$queryRawUnsafe(", "addBatch(", "Exec (",
+    "VITE_SECRET_KEY", "NEXT_PUBLIC_TOKEN", "REACT_APP_", "PUBLIC_", "_KEY", "SECRET",
+    "-----BEGIN RSA PRIVATE KEY-----", '"private_key": "', "AccountKey=", "AIza", "npm_", "pypi-",
+    "(", ")", "{", "}", "[", "]", ";", ",", "#", "//", "\t", " ", "x", "value", "self.", "$", "@",
+    "-", ".", "_", "İ", "ſ", "\u00e9", "var ", "const ", "string ",
+]
+
+
+def _lines(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 20))) for _ in range(count)]
+
+
+def _hint_lines(text: str, pattern: str, lower: bool = True) -> bool:
+    return bool(_lines_matching([(1, text)], pattern, lower))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_secret_assignment_is_on_a_hinted_line(seed: int) -> None:
+    ignore = frozenset(secrets._TOKEN_NOT_SECRET)
+    checked = 0
+    for text in _lines(seed, 3000):
+        for m in _rx(_ASSIGN).finditer(text):
+            if not secrets._secret_name(m.group("name"), ignore):
+                continue
+            checked += 1
+            # Config files take any value; code only a string literal.
+            assert _hint_lines(text, secrets._ASSIGN_HINT), text
+            if m.group("q"):
+                assert _hint_lines(text, secrets._ASSIGN_LIT_HINT), text
+    assert checked > 100  # the fragments do build secret assignments
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_token_format_match_is_on_a_hinted_line(seed: int) -> None:
+    checked = 0
+    for text in _lines(seed, 3000):
+        found = any(_hint_lines(text, h, lower=False) for h in secrets._token_hints())
+        for _, _, hints, pat in _TOKENS:
+            if any(h in text for h in hints) and _rx(pat).search(text):
+                checked += 1
+                assert found, text
+        if "://" in text:
+            assert found, text
+    assert checked > 50
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_sql_call_and_frontend_name_is_on_a_hinted_line(seed: int) -> None:
+    calls = frontend = 0
+    for text in _lines(seed, 3000):
+        if _rx(sql._SQL_CALLS).search(text):
+            calls += 1
+            assert any(_hint_lines(text, kw + sql._SQL_CALL_TAIL)
+                       for kw in sql._SQL_CALL_KEYWORDS), text
+        if _rx(secrets._FRONTEND).search(text):
+            frontend += 1
+            assert _hint_lines(text, secrets._FRONTEND_HINT, lower=False), text
+    assert calls > 100 and frontend > 50
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_findings_do_not_depend_on_the_rest_of_the_file(seed: int) -> None:
+    """Whole-file scans map matches back to lines: a line's findings are the same alone
+    and among thousands of others (including a multi-byte and a lower()-lengthening one)."""
+    lines = _lines(seed, 200)
+    plain = [f"x_{k} = compute({k})  # \u00e9t\u00e9" for k in range(2000)]
+    for filler in (plain, [*plain, "\u0130stanbul"]):  # lower() keeps, or changes, lengths
+        for check, detector in sorted(_common_detectors().items()):
+            for k, text in enumerate(lines):
+                alone = detector("app/settings.py", [(7, text)], {})
+                mixed = [(n, t) for n, t in enumerate(filler, 100)] + [(7, text)]
+                among = detector("app/settings.py", mixed, {})
+                assert [h for h in among if h.line == 7] == alone, (check, k, text)
+
+
+def _common_detectors() -> dict[str, _common.Detector]:
+    from gatekeeper.signals import CONTENT_DETECTORS
+
+    return dict(CONTENT_DETECTORS)
+
+
+def test_an_empty_value_after_stripping_dots_is_not_a_crash() -> None:
+    # 'password: ...' in a YAML file left an empty value: the gate crashed (exit 3).
+    hits = secrets.hardcoded_secret("settings.yml", [(2, "  password: ...")], {})
+    assert hits == []
+    assert re.search(secrets._ASSIGN_HINT, "  password: ...")
