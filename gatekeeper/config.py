@@ -108,12 +108,20 @@ class Config:
 
     def path_class(self, path: str) -> str:
         """The class of a path: pact, ai_config, docs, tests, schema or code."""
-        from gatekeeper.globs import match_any
+        # A range asks about the same paths once per commit: remember the answers on the
+        # (frozen) config itself, so a new config never sees an old one's classes.
+        known: dict[str, str] | None = self.__dict__.get("_classes")
+        if known is None:
+            known = self.__dict__["_classes"] = {}
+        got = known.get(path)
+        if got is None:
+            from gatekeeper.globs import match_any
 
-        for name in PATH_CLASS_ORDER:
-            if match_any(self.paths.get(name, ()), path):
-                return name
-        return "other"
+            got = next((name for name in PATH_CLASS_ORDER
+                        if match_any(self.paths.get(name, ()), path)), "other")
+            if len(known) < 100_000:
+                known[path] = got
+        return got
 
 
 def normalize_role(role: str) -> str:

@@ -16,7 +16,7 @@ from gatekeeper.context import Context
 from gatekeeper.globs import fold, index_dirs, match, match_any
 from gatekeeper.identity import Identity
 from gatekeeper.ledger import Feature, LedgerState, Waiver
-from gatekeeper.policy import Rule
+from gatekeeper.policy import Rule, Selectors
 from gatekeeper.record import dataclass, field, replace
 from gatekeeper.rules import load_check
 
@@ -227,6 +227,11 @@ def attribute(change: ChangeSet, state: LedgerState, config: Config,
     names: dict[str, tuple[str, ...]] = {}
     by_dir, anywhere = _feature_index(state)
     order = _order(state)
+    # name -> the features whose globs match it, kept on the (immutable) ledger state: a
+    # range judges the same paths under the same state commit after commit.
+    known: dict[str, frozenset[str]] = state.__dict__.setdefault("_owners", {})
+    if len(known) > 100_000:
+        known.clear()
     for f in change.files:
         these = names_of(change, f, env)
         names[f.path] = these
@@ -237,12 +242,16 @@ def attribute(change: ChangeSet, state: LedgerState, config: Config,
             classes[f.path] = next(c for c in (*CLASS_PRIORITY, *sorted(got)) if c in got)
         owners: set[str] = set()
         for name in these:
-            folded = fold(name)
-            # Only features with a glob under one of the path's directories can match it.
-            dirs = [""] + [folded[: i + 1] for i, c in enumerate(folded) if c == "/"]
-            candidates = {ft.id: ft for d in dirs for ft in by_dir.get(d, ())}
-            candidates.update((ft.id, ft) for ft in anywhere)
-            owners.update(fid for fid, ft in candidates.items() if match_any(ft.paths, name))
+            mine = known.get(name)
+            if mine is None:
+                folded = fold(name)
+                # Only features with a glob under one of the path's directories can match it.
+                dirs = [""] + [folded[: i + 1] for i, c in enumerate(folded) if c == "/"]
+                candidates = {ft.id: ft for d in dirs for ft in by_dir.get(d, ())}
+                candidates.update((ft.id, ft) for ft in anywhere)
+                mine = known[name] = frozenset(
+                    fid for fid, ft in candidates.items() if match_any(ft.paths, name))
+            owners.update(mine)
         found = sorted(owners, key=order.__getitem__)
         if claimed and claimed in found and len(found) > 1:
             found = [claimed]
@@ -281,15 +290,31 @@ def _order(state: LedgerState) -> dict[str, int]:
     return order
 
 
+#: (paths, exclude_paths, names) -> whether a file with those names is selected by them. A
+#: push asks the same few questions once per commit and rule. Bounded like globs._ANY.
+_BY_PATH: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], bool] = {}
+
+
+def _path_selected(sel: Selectors, names: tuple[str, ...]) -> bool:
+    """Selected under any of its names; excluded only when every name is excluded."""
+    key = (sel.paths, sel.exclude_paths, names)
+    got = _BY_PATH.get(key)
+    if got is None:
+        got = ((sel.paths == ("**",) or any(match_any(sel.paths, n) for n in names))
+               and not (sel.exclude_paths
+                        and all(match_any(sel.exclude_paths, n) for n in names)))
+        if len(_BY_PATH) >= 200_000:
+            _BY_PATH.clear()
+        _BY_PATH[key] = got
+    return got
+
+
 def _selected(rule: Rule, files: list[FileChange], cc: CheckContext) -> list[FileChange]:
     sel = rule.selectors
     out = []
     for f in files:
         names = cc.names_of(f)
-        # Selected under any of its names; excluded only when every name is excluded.
-        if sel.paths != ("**",) and not any(match_any(sel.paths, n) for n in names):
-            continue
-        if sel.exclude_paths and all(match_any(sel.exclude_paths, n) for n in names):
+        if not _path_selected(sel, names):
             continue
         if sel.classes and cc.classes.get(f.path) not in sel.classes and not any(
                 cc.config.path_class(n) in sel.classes for n in names[1:]):
