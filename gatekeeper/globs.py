@@ -107,7 +107,7 @@ class _Linear:
     is ``(?:.*/)?``. The tail: ``(?:/.*)?``, or ``/.*`` for a directory-only pattern.
     """
 
-    __slots__ = ("accept", "eps", "segs", "start", "steps", "tokens")
+    __slots__ = ("accept", "eps", "needs", "segs", "start", "steps", "tokens")
 
     def __init__(self, pattern: str) -> None:
         pat = pattern.strip()
@@ -163,6 +163,16 @@ class _Linear:
         self.accept = (1 << (m + 2)) | (0 if dir_only else 1 << m)
         self.steps: dict[str, tuple[int, int]] = {}
         self.start = self._close(1)
+        # Runs of literal characters each appear whole in any path the pattern matches: a
+        # path missing one is refused by a C-level substring test, before the NFA runs.
+        runs, run = [], ""
+        for kind, arg in toks[:m]:
+            if kind == _T_LIT:
+                run += str(arg)
+            else:
+                runs.append(run)
+                run = ""
+        self.needs = tuple(r for r in [*runs, run] if len(r) > 1)
 
     def _close(self, live: int) -> int:
         eps = self.eps
@@ -200,6 +210,9 @@ class _Linear:
         return adv, stay
 
     def __call__(self, path: str) -> bool:
+        for run in self.needs:
+            if run not in path:
+                return False
         live = self.start
         steps = self.steps
         for c in path:
