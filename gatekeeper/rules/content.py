@@ -76,12 +76,20 @@ def _hit(rule: Rule, f: FileChange, sh: signals.SignalHit, cc: CheckContext) -> 
 _CODE_CHECKS = frozenset({"sql_injection", "pii_in_logs"})
 
 
+def _code_files(cc: CheckContext, files: list[FileChange]) -> list[FileChange]:
+    """The text files a code rule reads: a file vendored by its name is skipped before it is
+    scanned (its findings would be dropped anyway), unless the parent's attributes take it
+    back (``linguist-vendored=false``). Minified bundles are where the scanning time goes."""
+    return [f for f in _text_files(files)
+            if not (signals.vendored_path(f.path) and _vendored(cc, f))]
+
+
 def content_signal(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """Run the rule's content detector over each file's added lines."""
     detector = signals.CONTENT_DETECTORS[rule.check]
     code = rule.check in _CODE_CHECKS
     hits = []
-    for f in _text_files(files):
+    for f in _code_files(cc, files) if code else _text_files(files):
         found = detector(f.path, f.added_lines, rule.params)
         for sh in _skip_vendored(cc, f, found) if code else found:
             hits.append(_hit(rule, f, sh, cc))
@@ -108,7 +116,7 @@ def destructive_sql(cc: CheckContext, rule: Rule, files: list[FileChange]) -> li
     """Destructive SQL. In a file its own role owns (the database engineer's migrations and
     upgrade scripts) it is an ALERT DATA warning, with a note, instead of a block."""
     hits = []
-    for f in _text_files(files):
+    for f in _code_files(cc, files):
         found = _skip_vendored(cc, f, signals.destructive_sql(f.path, f.added_lines, rule.params))
         owner = bool(found) and _owns(cc, rule, f.path)
         for sh in found:
