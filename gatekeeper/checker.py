@@ -51,6 +51,17 @@ class _Reader:
 
     def __init__(self, cat: git.CatFile) -> None:
         self.cat = cat
+        #: cat-file name -> bytes (None: absent or not a file), read ahead by :meth:`prefetch`
+        #: and taken once by :meth:`data`.
+        self.ahead: dict[str, bytes | None] = {}
+
+    def prefetch(self, change: ChangeSet, paths: list[str], old: bool) -> None:
+        """Read the blobs :meth:`data` is about to be asked for, in one batch."""
+        specs = [s for s in (self.spec(change, p, old) for p in paths) if s is not None]
+        self.ahead.clear()  # what was read ahead and never asked for is dropped
+        if len(specs) > 1:
+            for spec, got in zip(specs, self.cat.read_many(specs), strict=True):
+                self.ahead[spec] = None if got is None or got[1] != "blob" else got[3]
 
     @staticmethod
     def spec(change: ChangeSet, path: str, old: bool) -> str | None:
@@ -66,6 +77,8 @@ class _Reader:
         spec = self.spec(change, path, old)
         if spec is None:
             return None
+        if spec in self.ahead:
+            return self.ahead.pop(spec)
         got = self.cat.read(spec)
         return None if got is None or got[1] != "blob" else got[2]
 
@@ -149,7 +162,8 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
             return halts
 
         env = Environment(where=opts.where, scope_lines=scope_lines, read_text=reader.text,
-                          read_bytes=reader.data, open_halts=open_halts)
+                          read_bytes=reader.data, prefetch=reader.prefetch,
+                          open_halts=open_halts)
         ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                         server=opts.where == "server")
         findings = evaluate(change, ctx, ident, env) if change.files else []
@@ -226,7 +240,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         truncated: list[tuple[ChangeSet, FileChange]] = []
         merges: list[tuple[ChangeSet, Any]] = []
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
-                          read_bytes=reader.data, ref=opts.ref)
+                          read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
         count = 0
         for change in git.log_changes(repo, include, exclude, exclude_refs=exclude_refs,
                                       limit=limit):
@@ -335,7 +349,8 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
             return n if feature.id == want else None  # other features: their own request
 
         scoped = Environment(where=env.where, today=env.today, read_text=env.read_text,
-                             read_bytes=env.read_bytes, scope_lines=known)
+                             read_bytes=env.read_bytes, prefetch=env.prefetch,
+                             scope_lines=known)
         out.extend(evaluate(change, ctx, ident, scoped, only={rule.id}))
         env.expired_seen.update(scoped.expired_seen)
     return out
@@ -384,11 +399,12 @@ def _expand_copies(cat: git.CatFile, change: ChangeSet) -> None:
 def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:
     """Give content rules the lines of UTF-16/UTF-32 files (with a BOM), which the patch shows
     as binary (NUL bytes). The added lines are the new file's lines that the old one lacks."""
-    for f in change.files:
-        if not f.binary or f.is_deleted or f.is_gitlink or not f.new_blob.strip("0"):
-            continue
+    wide = [f for f in change.files
+            if f.binary and not f.is_deleted and not f.is_gitlink and f.new_blob.strip("0")]
+    # The first bytes of every binary file of the commit, in one round trip: most are images.
+    probes = cat.read_many([f.new_blob for f in wide], 4) if wide else []
+    for f, probe in zip(wide, probes, strict=True):
         limit = scan_limit()
-        probe = cat.read_prefix(f.new_blob, 4)
         codec = _wide_codec(probe[3]) if probe is not None and probe[1] == "blob" else None
         if codec is None:
             continue

@@ -109,6 +109,8 @@ class Environment:
     read_text: Callable[[ChangeSet, str, bool], str | None] | None = None
     #: The bytes of a path before (old=True) or after the change, None when absent.
     read_bytes: Callable[[ChangeSet, str, bool], bytes | None] | None = None
+    #: Read ahead, in one batch, the paths (before or after the change) about to be read.
+    prefetch: Callable[[ChangeSet, list[str], bool], None] | None = None
     #: Open HALT escalations per feature (for the HALT freeze).
     open_halts: Callable[[], Mapping[str, list[str]]] | None = None
     #: Scope requests a range driver resolves in one batch after the stream.

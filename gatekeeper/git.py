@@ -226,6 +226,44 @@ class CatFile:
         stdout.read(1)  # the newline after the content
         return got[0], got[1], got[2], head
 
+    def read_many(self, specs: Sequence[str], limit: int | None = None,
+                  ) -> list[tuple[str, str, int, bytes] | None]:
+        """:meth:`read_prefix` (or whole contents, with no ``limit``) of each of ``specs``,
+        for one round trip per batch instead of one per object: a range reads a few blobs
+        per commit, and each round trip waits for git to be scheduled. The commands of a
+        batch (at most 16 KiB) fit in the pipe, so writing them never waits on git while git
+        waits on us; the answers are then read in order."""
+        out: list[tuple[str, str, int, bytes] | None] = []
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        k = 0
+        while k < len(specs):
+            batch: list[bytes] = []
+            size = 0
+            while k < len(specs) and (not batch or size < 16 << 10):
+                line = b"contents " + specs[k].encode("utf-8", "surrogateescape") + b"\n"
+                batch.append(line)
+                size += len(line)
+                k += 1
+            stdin.write(b"".join(batch))
+            stdin.flush()
+            for _ in batch:
+                header = stdout.readline().decode("ascii", "replace").split()
+                if len(header) != 3:
+                    out.append(None)
+                    continue
+                total = int(header[2])
+                head = stdout.read(total if limit is None else min(limit, total))
+                left = total - len(head)
+                while left > 0:
+                    piece = stdout.read(min(left, 1 << 20))
+                    if not piece:
+                        break
+                    left -= len(piece)
+                stdout.read(1)  # the newline after the content
+                out.append((header[0], header[1], total, head))
+        return out
+
     def line_count(self, spec: str) -> int:
         """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
         got = self._ask(f"contents {spec}")
@@ -351,8 +389,12 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
                        result, suspects)
     if suspects:
         with _cat(repo, cat) as reader:
-            hidden = [(pair, path) for pair, path in suspects
-                      if reader.is_text(f"{pair[0]}:{path}") and reader.is_text(f"{pair[1]}:{path}")]
+            # Both sides of every suspect in one batch: git's own test (a NUL in the first
+            # 8,000 bytes; an absent side counts as text), a round trip per batch, not per blob.
+            specs = [f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)]
+            text = [got is None or got[1] != "blob" or b"\0" not in got[3]
+                    for got in reader.read_many(specs, BINARY_PROBE)]
+            hidden = [s for k, s in enumerate(suspects) if text[2 * k] and text[2 * k + 1]]
         # numstat ignores --text for attribute-binary files; their patch does not: count it.
         by_pair: dict[tuple[str, str], list[str]] = {}
         for pair, path in hidden:

@@ -94,3 +94,25 @@ def test_every_shape_is_read(stream: bytes) -> None:
     assert merge.is_merge and [f.path for f in merge.files] == ["c.txt"]
     assert merge.files[0].added_lines == [(3, "side")] or merge.files[0].added == 0
     assert commits["initial"].trailer_block == ""
+
+
+def test_cat_file_read_many_answers_like_one_read_at_a_time(tmp_path: Path) -> None:
+    """Batched reads (file-size, binary probes: one round trip per commit) give exactly what
+    single reads give: absent names, trees, limits, empty and large blobs, odd paths."""
+    from gatekeeper import git as gkgit
+
+    repo = make_repo(tmp_path / "r")
+    big = "x" * 70_000 + "\n"
+    repo.commit("files", files={"a.txt": "one\n", "empty": "", "big.txt": big,
+                                "dir/sp ace\u00e9.py": "print(1)\n"})
+    specs = ["HEAD:a.txt", "HEAD:missing", "HEAD:dir", "HEAD:empty", "HEAD:big.txt",
+             "HEAD:dir/sp ace\u00e9.py"] * 300  # more than one 16 KiB batch of commands
+    handle = gkgit.discover(repo.path)
+    with gkgit.CatFile(handle) as cat:
+        single = [cat.read_prefix(s, 100) for s in specs]
+        whole = [cat.read(s) for s in specs[:6]]
+        assert cat.read_many(specs, 100) == single
+        many = cat.read_many(specs[:6])
+        assert [None if g is None else (g[0], g[1], g[3]) for g in many] == whole
+        assert many[4] is not None and many[4][2] == len(big) and many[4][3] == big.encode()
+        assert cat.read("HEAD:a.txt") is not None  # the process is still in step

@@ -172,10 +172,15 @@ def file_header(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[H
 def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """Source files that grow past the size limit with this change."""
     read = cc.env.read_text
+    if read is None:
+        return []
     hits = []
-    for f in _text_files(files):
-        if f.added <= f.deleted or read is None or not signals.is_source(f.path, rule.params):
-            continue
+    grown = [f for f in _text_files(files)
+             if f.added > f.deleted and signals.is_source(f.path, rule.params)]
+    if cc.env.prefetch is not None:  # one round trip for the commit's blobs, not one each
+        cc.env.prefetch(cc.change, [f.path for f in grown
+                                    if not f.is_new or cc.change.is_merge], False)
+    for f in grown:
         if f.is_new and not cc.change.is_merge:
             # A new file's patch adds every one of its lines, so its length is known
             # without a blob read (a cat-file round trip per new file in a push).
