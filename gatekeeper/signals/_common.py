@@ -183,7 +183,9 @@ class _Scan:
         self.blob = "\n".join([t for _, t in lines])
         self.low = self.blob.lower()
         self.ends: list[int] | None = None
-        self.found: dict[str, tuple[int, ...]] = {}
+        self.found: dict[str, tuple[int, ...]] = {}  # keyword -> lines (see where)
+        self.matched: dict[str, tuple[int, ...]] = {}  # pattern -> lines, lower-cased text
+        self.matched_raw: dict[str, tuple[int, ...]] = {}  # pattern -> lines, text as is
 
     def where(self, kw: str) -> tuple[int, ...]:
         """Indexes of the lines holding ``kw`` (lower case), found with plain substring scans."""
@@ -212,8 +214,8 @@ class _Scan:
         """Indexes of the lines whose text (lower-cased when ``lower``: then ``pattern`` is
         lower-case) holds a match of ``pattern``, a regex with no anchors, searched over the
         whole file at once: one C-level scan, then a jump to the next line after each hit."""
-        key = ("\0" if lower else "\1") + pattern
-        got = self.found.get(key)
+        found = self.matched if lower else self.matched_raw
+        got = found.get(pattern)
         if got is not None:
             return got
         rx = _rx(pattern)
@@ -232,7 +234,7 @@ class _Scan:
                     out.append(i)
                     m = rx.search(low, ends[i]) if i < len(ends) else None
             got = tuple(out)
-        self.found[key] = got
+        found[pattern] = got
         return got
 
 
