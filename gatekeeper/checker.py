@@ -402,7 +402,7 @@ def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:
     wide = [f for f in change.files
             if f.binary and not f.is_deleted and not f.is_gitlink and f.new_blob.strip("0")]
     # The first bytes of every binary file of the commit, in one round trip: most are images.
-    probes = cat.read_many([f.new_blob for f in wide], 4) if wide else []
+    probes = list(cat.read_many([f.new_blob for f in wide], 4)) if wide else []
     for f, probe in zip(wide, probes, strict=True):
         limit = scan_limit()
         codec = _wide_codec(probe[3]) if probe is not None and probe[1] == "blob" else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 from gatekeeper.changes import (
@@ -227,13 +227,14 @@ class CatFile:
         return got[0], got[1], got[2], head
 
     def read_many(self, specs: Sequence[str], limit: int | None = None,
-                  ) -> list[tuple[str, str, int, bytes] | None]:
-        """:meth:`read_prefix` (or whole contents, with no ``limit``) of each of ``specs``,
-        for one round trip per batch instead of one per object: a range reads a few blobs
-        per commit, and each round trip waits for git to be scheduled. The commands of a
-        batch (at most 16 KiB) fit in the pipe, so writing them never waits on git while git
-        waits on us; the answers are then read in order."""
-        out: list[tuple[str, str, int, bytes] | None] = []
+                  ) -> Generator[tuple[str, str, int, bytes] | None, None, None]:
+        """:meth:`read_prefix` (or whole contents, with no ``limit``) of each of ``specs``, in
+        order, for one round trip per batch instead of one per object: a range reads a few
+        blobs per commit, and each round trip waits for git to be scheduled. The commands of
+        a batch (at most 16 KiB) fit in the pipe, so writing them never waits on git while
+        git waits on us. Answers are yielded as they are read, so a caller that keeps only a
+        verdict per blob holds one blob at a time; one that stops early still leaves the
+        process in step (the rest of the batch is read and dropped)."""
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
         k = 0
@@ -247,22 +248,33 @@ class CatFile:
                 k += 1
             stdin.write(b"".join(batch))
             stdin.flush()
-            for _ in batch:
-                header = stdout.readline().decode("ascii", "replace").split()
-                if len(header) != 3:
-                    out.append(None)
-                    continue
-                total = int(header[2])
-                head = stdout.read(total if limit is None else min(limit, total))
-                left = total - len(head)
-                while left > 0:
-                    piece = stdout.read(min(left, 1 << 20))
-                    if not piece:
-                        break
-                    left -= len(piece)
-                stdout.read(1)  # the newline after the content
-                out.append((header[0], header[1], total, head))
-        return out
+            left = len(batch)
+            try:
+                while left:
+                    left -= 1
+                    yield self._answer(limit)
+            finally:
+                while left:  # the caller stopped early: keep the protocol in step
+                    left -= 1
+                    self._answer(0)
+
+    def _answer(self, limit: int | None) -> tuple[str, str, int, bytes] | None:
+        """Read one ``contents`` answer: its first ``limit`` bytes kept, the rest dropped."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        header = stdout.readline().decode("ascii", "replace").split()
+        if len(header) != 3:
+            return None
+        total = int(header[2])
+        head = stdout.read(total if limit is None else min(limit, total))
+        left = total - len(head)
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            left -= len(piece)
+        stdout.read(1)  # the newline after the content
+        return header[0], header[1], total, head
 
     def line_count(self, spec: str) -> int:
         """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
@@ -389,12 +401,15 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
                        result, suspects)
     if suspects:
         with _cat(repo, cat) as reader:
-            # Both sides of every suspect in one batch: git's own test (a NUL in the first
-            # 8,000 bytes; an absent side counts as text), a round trip per batch, not per blob.
-            specs = [f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)]
-            text = [got is None or got[1] != "blob" or b"\0" not in got[3]
-                    for got in reader.read_many(specs, BINARY_PROBE)]
-            hidden = [s for k, s in enumerate(suspects) if text[2 * k] and text[2 * k + 1]]
+            # Both sides of every suspect, each tree and path once (pairs of a range share
+            # their base trees), a round trip per batch: git's own test, a NUL in the first
+            # 8,000 bytes; an absent side counts as text. Only the verdicts are kept.
+            specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)})
+            text = {spec: got is None or got[1] != "blob" or b"\0" not in got[3]
+                    for spec, got in zip(specs, reader.read_many(specs, BINARY_PROBE),
+                                         strict=True)}
+            hidden = [(pair, path) for pair, path in suspects
+                      if text[f"{pair[0]}:{path}"] and text[f"{pair[1]}:{path}"]]
         # numstat ignores --text for attribute-binary files; their patch does not: count it.
         by_pair: dict[tuple[str, str], list[str]] = {}
         for pair, path in hidden:

@@ -111,8 +111,14 @@ def test_cat_file_read_many_answers_like_one_read_at_a_time(tmp_path: Path) -> N
     with gkgit.CatFile(handle) as cat:
         single = [cat.read_prefix(s, 100) for s in specs]
         whole = [cat.read(s) for s in specs[:6]]
-        assert cat.read_many(specs, 100) == single
-        many = cat.read_many(specs[:6])
+        assert list(cat.read_many(specs, 100)) == single
+        many = list(cat.read_many(specs[:6]))
         assert [None if g is None else (g[0], g[1], g[3]) for g in many] == whole
         assert many[4] is not None and many[4][2] == len(big) and many[4][3] == big.encode()
         assert cat.read("HEAD:a.txt") is not None  # the process is still in step
+        early = cat.read_many(specs, 10)
+        first, big_one = single[0], single[4]
+        assert first is not None and big_one is not None
+        assert next(early) == (*first[:3], b"one\n")
+        early.close()  # stopped early: the rest of the batch is read and dropped
+        assert cat.read_prefix("HEAD:big.txt", 3) == (*big_one[:3], b"xxx")
