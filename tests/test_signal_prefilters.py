@@ -26,7 +26,9 @@ FRAGMENTS = [
     "VITE_SECRET_KEY", "NEXT_PUBLIC_TOKEN", "REACT_APP_", "PUBLIC_", "_KEY", "SECRET",
     "-----BEGIN RSA PRIVATE KEY-----", '"private_key": "', "AccountKey=", "AIza", "npm_", "pypi-",
     "(", ")", "{", "}", "[", "]", ";", ",", "#", "//", "\t", " ", "x", "value", "self.", "$", "@",
-    "-", ".", "_", "İ", "ſ", "\u00e9", "var ", "const ", "string ",
+    "-", ".", "_", "İ", "ſ", "\u00e9", "var ", "const ", "string ", "DELETE FROM t", "delete from ",
+    "UPDATE t SET a=1", "update users set", "DROP TABLE x", "drop table if exists y", "TRUNCATE z",
+    "ALTER TABLE t DROP COLUMN c", " WHERE ", "cursor.execute(",
 ]
 
 
@@ -81,6 +83,19 @@ def test_every_sql_call_and_frontend_name_is_on_a_hinted_line(seed: int) -> None
             frontend += 1
             assert _hint_lines(text, secrets._FRONTEND_HINT, lower=False), text
     assert calls > 100 and frontend > 50
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_destructive_sql_in_a_literal_is_destructive_sql_in_its_line(seed: int) -> None:
+    from gatekeeper.signals._code import _tokenize
+
+    checked = 0
+    for text in _lines(seed, 3000) + [f"{q}{s}{q}" for q in ("'", '"', '"""', "`")
+                                      for s in ("DELETE FROM t", "drop table x", "TRUNCATE y")]:
+        if any(_rx(sql._DESTRUCT).search(lit.body) for lit in _tokenize(text)[1]):
+            checked += 1
+            assert _rx(sql._DESTRUCT).search(text), text
+    assert checked > 50
 
 
 @pytest.mark.parametrize("seed", range(2))

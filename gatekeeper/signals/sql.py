@@ -291,7 +291,10 @@ def destructive_sql(path: str, lines: Lines, params: Params) -> list[SignalHit]:
     hits: list[SignalHit] = []
     for i in _candidates(lines, ("delete", "update", "drop", "truncate")):
         n, text = lines[i]
-        if _rx(_COMMENT_LINE).match(text):
+        # Every finding is a match of _DESTRUCT in a string literal or in the whole line,
+        # and a literal's match is one of the line's (quotes are not word characters): a
+        # line with none is not tokenized.
+        if _rx(_COMMENT_LINE).match(text) or not _rx(_DESTRUCT).search(text):
             continue
         segments = [(lit.body, not lit.closed) for lit in _tokenize(text)[1]]  # (SQL, goes on)
         if not any(_rx(_DESTRUCT).search(s) for s, _ in segments) and \
