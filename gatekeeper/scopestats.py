@@ -1,0 +1,117 @@
+# gatekeeper/scopestats.py: a staged check's scope-budget line counts, cached per blob pair.
+"""Lines changed per path from a feature's code baseline to the index, for the
+commit-msg hook's scope budget, without diffing the feature's whole history on every run.
+
+A path's count depends only on its two blobs (the baseline's and the index's): git's
+numstat, with a binary-by-attribute file recounted by content (see
+:func:`gatekeeper.git.numstat`). So the hook asks git only which paths differ and with
+which blobs (``git diff --cached --raw``, which reads no file content), takes the counts
+of blob pairs it has seen before from ``<git common dir>/pact/cache/numstat.marshal``,
+and runs :func:`gatekeeper.git.numstat` only on the rest, usually the few files the
+commit touches. On a real repository the baseline is often months old: counting a
+feature's whole diff (and draining its binary blobs to test them) was most of a hook run.
+
+Only regular files added, modified or deleted are cached; anything else (a symlink, a
+submodule, a type change, an unmerged entry) is counted afresh every time. The result
+is the same dict :func:`gatekeeper.git.numstat` returns. ``GATEKEEPER_NO_CACHE=1``
+bypasses the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from gatekeeper import git
+
+#: Past this many remembered blob pairs the cache starts over (it only ever saves time).
+MAX_ENTRIES = 50_000
+#: More uncounted paths than this are counted with the feature's own pathspecs, not one
+#: literal pathspec each (a command line has a length limit).
+MAX_LITERALS = 500
+_FILES = ("000000", "100644", "100755")  # absent, or a regular file
+_RAW_OPTS = ("--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--no-textconv")
+
+
+def _cache_file(repo: git.Repo) -> str:
+    from gatekeeper.context import cache_dir
+
+    return str(cache_dir(repo) / "numstat.marshal")
+
+
+def _load(path: str) -> dict[str, int]:
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            data = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    # Anything but str -> int is someone else's file: ignore it rather than trust it.
+    return {k: v for k, v in data.items() if isinstance(k, str) and type(v) is int and v >= 0}
+
+
+def _save(path: str, data: dict[str, int]) -> None:
+    import contextlib
+    import marshal
+    from pathlib import Path
+
+    from gatekeeper import fsutil
+
+    with contextlib.suppress(OSError):  # a read-only repository only loses the speed-up
+        fsutil.atomic_write(Path(path), marshal.dumps(data))
+
+
+def parse_raw(out: bytes) -> list[tuple[str, str | None]]:
+    """``diff --raw -z --no-renames`` output -> (path, cache key or None) per entry; the
+    key is ``old-blob:new-blob`` for a regular file added, modified or deleted."""
+    entries: list[tuple[str, str | None]] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i + 1 < len(tokens):
+        head = tokens[i].decode("ascii", "replace")
+        path = tokens[i + 1].decode("utf-8", "surrogateescape")
+        i += 2
+        parts = head.lstrip(":").split()
+        key = None
+        if (len(parts) == 5 and parts[4] in ("A", "M", "D") and parts[0] in _FILES
+                and parts[1] in _FILES):
+            key = f"{parts[2]}:{parts[3]}"
+        entries.append((path, key))
+    return entries
+
+
+def staged_numstat(repo: git.Repo, base: str, pathspecs: Sequence[str],
+                   cat: git.CatFile | None = None) -> dict[str, int]:
+    """Lines changed per path from ``base`` to the index, limited by ``pathspecs``: what
+    ``git.numstat(repo, base, None, pathspecs, cat=cat)`` returns, from cached counts
+    where the blob pair was counted before."""
+    if os.environ.get("GATEKEEPER_NO_CACHE"):
+        return git.numstat(repo, base, None, pathspecs, cat=cat)
+    out = git.run(["diff", "--cached", *_RAW_OPTS, base, "--", *pathspecs], repo.cwd)
+    entries = parse_raw(out)
+    where = _cache_file(repo)
+    known = _load(where) if entries else {}
+    stats: dict[str, int] = {}
+    todo: list[tuple[str, str | None]] = []
+    for path, key in entries:
+        if key is not None and key in known:
+            stats[path] = known[key]
+        else:
+            todo.append((path, key))
+    if not todo:
+        return stats
+    if len(todo) > MAX_LITERALS:  # a first run on a big feature: one plain numstat
+        fresh = stats = git.numstat(repo, base, None, pathspecs, cat=cat)
+    else:
+        fresh = git.numstat(repo, base, None, [":(literal)" + p for p, _ in todo], cat=cat)
+        stats.update(fresh)
+    learnt = {key: fresh[p] for p, key in todo if key is not None and p in fresh}
+    if learnt:
+        if len(known) + len(learnt) > MAX_ENTRIES:
+            known = {}
+        known.update(learnt)
+        _save(where, known)
+    return stats
