@@ -186,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gatekeeper`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _hook_args(argv) or _parser().parse_args(argv)
+    early = (args.command == "hook" and args.stage == "commit-msg" and bool(args.args)
+             and not args.directory and _start_early(args.args[0]))
     try:
         if args.directory:
             os.chdir(args.directory)
@@ -204,6 +206,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         return _crash(exc)
+    finally:
+        if early:
+            from gatekeeper import early as early_mod
+
+            early_mod.finish()
+
+
+def _start_early(message_file: str) -> bool:
+    """Start the commit-msg hook's git processes now, to overlap the imports (see
+    gatekeeper/early.py). Any failure here leaves the work to the normal path."""
+    try:
+        from gatekeeper import early
+
+        early.start_commit_msg(message_file)
+    except Exception:  # the normal path starts (and reports) them itself
+        return False
+    return True
 
 
 def _hook_args(argv: list[str]) -> argparse.Namespace | None:
