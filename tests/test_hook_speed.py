@@ -94,13 +94,23 @@ def test_warm_clean_commit_git_processes(staged: tuple[GitRepo, Path], tmp_path:
     first = _traced(trace)
     # The scope budget counted the new blob pair once (numstat), and remembered it.
     assert [c for c in first if c.startswith("diff --numstat")] == ["diff --numstat"]
+    assert sorted(first) == ["cat-file --batch-command", "diff --cached", "diff --cached",
+                             "diff --numstat", "interpret-trailers --parse",
+                             "rev-parse --is-bare-repository"]
     code, _, err = _hook(repo, msg, trace=trace)
     assert code == 0, err
     # rev-parse, diff --cached (the change), cat-file and interpret-trailers, each started
-    # early and claimed once, plus the scope budget's diff --cached --raw: nothing twice.
+    # early and claimed once; the index is unchanged, so the scope budget's list of
+    # differing paths (diff --cached --raw) and their counts come from the cache.
     assert sorted(_traced(trace)) == ["cat-file --batch-command", "diff --cached",
-                                      "diff --cached", "interpret-trailers --parse",
+                                      "interpret-trailers --parse",
                                       "rev-parse --is-bare-repository"]
+    repo.stage({"src/auth/session.py": "# src/auth/session.py: session limits.\nA = 1\n"})
+    assert _hook(repo, msg, trace=trace)[0] == 0
+    again = _traced(trace)  # a new index: its differing paths are listed again
+    assert sorted(again) == ["cat-file --batch-command", "diff --cached", "diff --cached",
+                             "diff --numstat", "interpret-trailers --parse",
+                             "rev-parse --is-bare-repository"]
 
 
 def test_hook_from_a_subdirectory_or_outside_a_repository(staged: tuple[GitRepo, Path],
@@ -173,10 +183,11 @@ def test_cached_counts_equal_numstat_whatever_the_paths_went_through(tmp_path: P
     assert fast == plain and plain["src/data.txt"] == 1 and plain["src/new.py"] == 2
 
 
-@pytest.mark.parametrize("junk", [b"not marshal at all", marshal.dumps(["a", "list"]),
-                                  marshal.dumps({"x:y": "7", 3: 4}),
-                                  marshal.dumps({"x:y": -5})],
-                         ids=["not-marshal", "a-list", "wrong-types", "negative"])
+@pytest.mark.parametrize("junk", [
+    b"not marshal at all", marshal.dumps(["a", "list"]), marshal.dumps({"x:y": 0}),
+    marshal.dumps({"pairs": {"x:y": "7", 3: 4}, "listings": {}}),
+    marshal.dumps({"pairs": {"x:y": -5}, "listings": {"k": [("a", 3)], "j": "no"}}),
+], ids=["not-marshal", "a-list", "old-format", "wrong-types", "bad-values"])
 def test_a_damaged_count_cache_is_ignored(tmp_path: Path, junk: bytes) -> None:
     repo = pact_repo(tmp_path / "repo")
     base = repo.head()
