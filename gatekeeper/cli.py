@@ -218,10 +218,13 @@ def _start_early(message_file: str) -> bool:
     gatekeeper/early.py). Any failure here leaves the work to the normal path."""
     try:
         from gatekeeper import early
-
-        early.start_commit_msg(message_file)
     except Exception:  # the normal path starts (and reports) them itself
         return False
+    import contextlib  # already loaded: gatekeeper.git's subprocess imports it
+
+    # What did start before a failure is claimed later, or stopped by early.finish().
+    with contextlib.suppress(Exception):
+        early.start_commit_msg(message_file)
     return True
 
 

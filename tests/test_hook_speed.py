@@ -136,6 +136,8 @@ def test_missing_message_file_is_a_usage_error(staged: tuple[GitRepo, Path]) -> 
     assert proc.returncode == 2, proc.stderr
     assert "cannot read the commit message file" in proc.stderr and "no-such-message" in proc.stderr
     assert "Traceback" not in proc.stderr and "crash log" not in proc.stderr
+    proc = repo.gk("hook", "commit-msg", str(repo.path / "src"))  # a directory
+    assert proc.returncode == 2 and "cannot read the commit message file" in proc.stderr
 
 
 # ------------------------------------------------------------ the blob-pair count cache
