@@ -30,7 +30,7 @@ MESSAGE = "auth: add a module\n\nPACT-Agent: backend-coder\n"
 #: Modules a warm, clean commit-msg run must not import (each costs milliseconds).
 HEAVY = ("pydantic", "yaml", "argparse", "json", "tempfile", "shutil", "hashlib", "datetime",
          "dataclasses", "inspect", "textwrap", "tomllib", "tomli", "gatekeeper.schema",
-         "gatekeeper.install", "gatekeeper.sarif", "gatekeeper.explain")
+         "gatekeeper.install", "gatekeeper.sarif", "gatekeeper.explain", "pickle")
 
 # Runs the hook exactly as `python -m gatekeeper hook commit-msg FILE` does, then reports
 # the exit code and every module loaded (taken before anything else is imported).
