@@ -186,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gatekeeper`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _hook_args(argv) or _parser().parse_args(argv)
-    early = (args.command == "hook" and args.stage == "commit-msg" and bool(args.args)
-             and not args.directory and _start_early(args.args[0]))
+    early = (args.command == "hook" and args.stage in ("commit-msg", "pre-commit")
+             and not args.directory and _start_early(args.args[0] if args.args else None))
     try:
         if args.directory:
             os.chdir(args.directory)
@@ -213,8 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             early_mod.finish()
 
 
-def _start_early(message_file: str) -> bool:
-    """Start the commit-msg hook's git processes now, to overlap the imports (see
+def _start_early(message_file: str | None) -> bool:
+    """Start a staged hook's git processes now, to overlap the imports (see
     gatekeeper/early.py). Any failure here leaves the work to the normal path."""
     try:
         from gatekeeper import early
@@ -224,7 +224,7 @@ def _start_early(message_file: str) -> bool:
 
     # What did start before a failure is claimed later, or stopped by early.finish().
     with contextlib.suppress(Exception):
-        early.start_commit_msg(message_file)
+        early.start_staged(message_file)
     return True
 
 

@@ -1,8 +1,9 @@
 # gatekeeper/early.py: starts the commit-msg hook's git processes before its imports, to overlap them.
 """The commit-msg hook spends most of its time importing the gatekeeper, and then waits,
 one after the other, for the git processes a staged check needs. Their command lines do
-not depend on anything the imports provide, so :func:`start_commit_msg` starts them
-first, from :func:`gatekeeper.cli.main`, and they run on another core meanwhile:
+not depend on anything the imports provide, so :func:`start_staged` starts them first,
+from :func:`gatekeeper.cli.main` (for the pre-commit hook too, without the trailers),
+and they run on another core meanwhile:
 
 - ``rev-parse`` (:func:`gatekeeper.git.discover`),
 - ``diff --cached`` (:func:`gatekeeper.git.staged_changes`),
@@ -38,15 +39,18 @@ def _start(args: tuple[str, ...], cwd: str, stdin: int, stdout: int, stderr: int
     git.EARLY[args] = (cwd, {"stdin": stdin, "stdout": stdout, "stderr": stderr}, proc)
 
 
-def start_commit_msg(message_file: str) -> None:
-    """Start the git processes of a commit-msg hook's staged check, in this directory."""
+def start_staged(message_file: str | None) -> None:
+    """Start the git processes of a staged check in this directory: the commit-msg hook's
+    (``message_file``: git's message file) or the pre-commit hook's (None: no message)."""
     from pathlib import Path
 
     cwd = os.getcwd()
-    try:
-        message = Path(message_file).read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return  # the hook itself reports it
+    message = ""
+    if message_file is not None:
+        try:
+            message = Path(message_file).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return  # the hook itself reports it
     pipe, null = subprocess.PIPE, subprocess.DEVNULL
     _start(DISCOVER, cwd, stdin=null, stdout=pipe, stderr=pipe)
     _start(STAGED, cwd, stdin=null, stdout=pipe, stderr=pipe)

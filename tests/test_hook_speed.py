@@ -105,6 +105,11 @@ def test_warm_clean_commit_git_processes(staged: tuple[GitRepo, Path], tmp_path:
     assert sorted(_traced(trace)) == ["cat-file --batch-command", "diff --cached",
                                       "interpret-trailers --parse",
                                       "rev-parse --is-bare-repository"]
+    # The pre-commit stage (no message, so no trailers) starts its three early too.
+    proc = repo.gk("hook", "pre-commit", env={"GATEKEEPER_TRACE_GIT": str(trace)})
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(_traced(trace)) == ["cat-file --batch-command", "diff --cached",
+                                      "rev-parse --is-bare-repository"]
     repo.stage({"src/auth/session.py": "# src/auth/session.py: session limits.\nA = 1\n"})
     assert _hook(repo, msg, trace=trace)[0] == 0
     again = _traced(trace)  # a new index: its differing paths are listed again
