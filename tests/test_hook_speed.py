@@ -49,7 +49,8 @@ WRAPPER = (
 def _hook(repo: GitRepo, msg: Path, cwd: Path | None = None, trace: Path | None = None,
           ) -> tuple[int, list[str], str]:
     """(exit code, modules loaded, stderr before the report) of one commit-msg run."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {k: v for k, v in os.environ.items() if k != "GATEKEEPER_NO_CACHE"}  # cache on
+    env["PYTHONPATH"] = str(REPO_ROOT)
     if trace is not None:
         env["GATEKEEPER_TRACE_GIT"] = str(trace)
     proc = subprocess.run([sys.executable, "-c", WRAPPER, str(msg)], cwd=cwd or repo.path,
@@ -63,6 +64,12 @@ def _traced(trace: Path) -> list[str]:
     lines = trace.read_text().splitlines() if trace.exists() else []
     trace.unlink(missing_ok=True)
     return lines
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the cache: on, even in tests/run.sh's second, cache-less pass."""
+    monkeypatch.delenv("GATEKEEPER_NO_CACHE", raising=False)
 
 
 @pytest.fixture
@@ -106,7 +113,8 @@ def test_warm_clean_commit_git_processes(staged: tuple[GitRepo, Path], tmp_path:
                                       "interpret-trailers --parse",
                                       "rev-parse --is-bare-repository"]
     # The pre-commit stage (no message, so no trailers) starts its three early too.
-    proc = repo.gk("hook", "pre-commit", env={"GATEKEEPER_TRACE_GIT": str(trace)})
+    proc = repo.gk("hook", "pre-commit", env={"GATEKEEPER_TRACE_GIT": str(trace),
+                                               "GATEKEEPER_NO_CACHE": ""})
     assert proc.returncode == 0, proc.stderr
     assert sorted(_traced(trace)) == ["cat-file --batch-command", "diff --cached",
                                       "rev-parse --is-bare-repository"]
@@ -224,3 +232,14 @@ def test_scope_budget_adds_up_across_commits_with_a_warm_cache(tmp_path: Path) -
     repo.stage({"src/auth/b.py": "B0 = 0\n"})  # cut down to fit: 9 lines in all
     proc = repo.git("commit", "-q", "-m", msg.format(2), check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_no_cache_bypasses_the_count_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           ) -> None:
+    repo = pact_repo(tmp_path / "repo")
+    base = repo.head()
+    repo.stage({"src/auth/a.py": "a = 1\nb = 2\n"})
+    cache = repo.path / ".git" / "pact" / "cache" / "numstat.marshal"
+    monkeypatch.setenv("GATEKEEPER_NO_CACHE", "1")
+    fast, plain = _numstats(repo, base)
+    assert fast == plain == {"src/auth/a.py": 2} and not cache.exists()
