@@ -34,8 +34,11 @@ HEAVY = ("pydantic", "yaml", "argparse", "json", "tempfile", "shutil", "hashlib"
 
 # Runs the hook exactly as `python -m gatekeeper hook commit-msg FILE` does, then reports
 # the exit code and every module loaded (taken before anything else is imported).
+# The atexit callback keeps the normal exit (gatekeeper.cli.exit_process ends the process
+# at once only when nothing is registered), so that the wrapper gets to report.
 WRAPPER = (
-    "import runpy, sys\n"
+    "import atexit, runpy, sys\n"
+    "atexit.register(sys.stderr.flush)\n"
     "sys.argv = ['gatekeeper', 'hook', 'commit-msg', sys.argv[1]]\n"
     "code = 0\n"
     "try:\n"
