@@ -30,6 +30,7 @@ from gatekeeper.ledger import LEDGER_PATH, Feature
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report
 from gatekeeper.rules.scope import feature_lines, feature_pathspecs
+from gatekeeper.scopestats import staged_numstat
 from gatekeeper.trailers import start_staged_block
 
 
@@ -150,7 +151,8 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
                 if not base:
                     raise GitError(baseline_lost(feature.id, feature.baseline or "",
                                                  repo.shallow))
-            stats = git.numstat(repo, base, None, feature_pathspecs([feature]), cat=cat)
+            # Counts of blob pairs seen before come from a cache (gatekeeper/scopestats.py).
+            stats = staged_numstat(repo, base, feature_pathspecs([feature]), cat=cat)
             return feature_lines(stats, feature)
 
         halts: dict[str, list[str]] | None = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import zlib
 from pathlib import Path
 
@@ -73,9 +72,15 @@ def _cache_get(repo: Repo, key: str) -> Context | None:
     if os.environ.get("GATEKEEPER_NO_CACHE"):
         return None
     try:
+        # pickle's own C loader, which pickle.load is: the pickle module itself (with
+        # struct and a probe for Jython) costs a warm hook about 1 ms to import.
+        from _pickle import UnpicklingError, load
+    except ImportError:  # pragma: no cover - not CPython
+        from pickle import UnpicklingError, load
+    try:
         with open(cache_dir(repo) / f"{key}.pickle", "rb") as fh:
-            ctx = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            ctx = load(fh)
+    except (OSError, UnpicklingError, EOFError, AttributeError, ImportError):
         return None
     return ctx if isinstance(ctx, Context) else None
 
@@ -83,6 +88,8 @@ def _cache_get(repo: Repo, key: str) -> Context | None:
 def _cache_put(repo: Repo, ctx: Context) -> None:
     if os.environ.get("GATEKEEPER_NO_CACHE"):
         return
+    import pickle  # only a cold run writes the cache
+
     # A read-only repository still gets verdicts, only slower ones.
     with contextlib.suppress(OSError):
         fsutil.atomic_write(cache_dir(repo) / f"{ctx.key}.pickle",

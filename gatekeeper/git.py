@@ -54,6 +54,9 @@ BINARY_PROBE = 8000
 #: Counts every git process started, so tests and benchmarks can prove batching.
 SPAWNED: list[tuple[str, ...]] = []
 _LIVE: list[subprocess.Popen[bytes]] = []
+#: Processes gatekeeper/early.py started before the hook's imports, by argv: (cwd, pipe
+#: settings, process). _popen hands one out instead of starting the same command again.
+EARLY: dict[tuple[str, ...], tuple[str, dict[str, object], subprocess.Popen[bytes]]] = {}
 
 
 def _env() -> dict[str, str]:
@@ -71,6 +74,10 @@ def _env() -> dict[str, str]:
 
 def _popen(args: Sequence[str], cwd: Path, *, extra_env: dict[str, str] | None = None,
            **kw: object) -> subprocess.Popen[bytes]:
+    early = EARLY.get(tuple(args)) if EARLY else None
+    if early is not None and early[0] == str(cwd) and early[1] == kw and not extra_env:
+        del EARLY[tuple(args)]
+        return early[2]
     argv = ("git", "--no-replace-objects", *_CONFIG, *args)
     SPAWNED.append(tuple(args))
     if os.environ.get("GATEKEEPER_TRACE_GIT"):
@@ -337,8 +344,9 @@ def ident(repo: Repo, who: str) -> tuple[str, str]:
 
 def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str, str]) -> ChangeSet:
     """The index against HEAD (or the empty tree in a repository with no commits)."""
-    base = head or EMPTY_TREE
-    proc = _popen(["diff", "--cached", *_DIFF_OPTS, base, "--"], repo.cwd,
+    # No base named: git takes HEAD, or the empty tree before the first commit. The
+    # command is then known before HEAD is read, so gatekeeper/early.py can start it.
+    proc = _popen(["diff", "--cached", *_DIFF_OPTS, "--"], repo.cwd,
                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     files = parse_diff_stream(proc.stdout)  # streamed: a huge diff is never held whole

@@ -66,7 +66,11 @@ def pre_commit(repo: git.Repo, *, agent: str | None, stream: IO[str]) -> int:
 
 def commit_msg(repo: git.Repo, message_file: Path, *, agent: str | None, stream: IO[str]) -> int:
     """The commit-msg stage: the staged change plus the message's trailers. The main hook."""
-    raw = message_file.read_bytes()
+    try:
+        raw = message_file.read_bytes()
+    except OSError as exc:
+        raise GatekeeperError(f"cannot read the commit message file {message_file}: "
+                              f"{exc.strerror or exc}") from None
     message = raw.decode("utf-8", "replace")
     report = check_staged(repo, message=message, opts=Options(where="client", agent=agent))
     if report.findings or report.blocked:

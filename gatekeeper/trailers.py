@@ -136,6 +136,19 @@ class Pending:
         self._proc.wait()
         return bytes(out).decode("utf-8", "replace")
 
+    def discard(self) -> None:
+        """Stop the process unread (an early start nobody claimed)."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.stdout.close()
+            self._proc.wait()
+
+
+#: Reads started by gatekeeper/early.py before the hook's imports, by (directory, message,
+#: GIT_EDITOR): the inputs of :func:`start_staged_block`'s result.
+EARLY: dict[tuple[str, str, str], Pending] = {}
+
 
 def start_staged_block(cwd: Path, message: str, env: Mapping[str, str] | None = None) -> Pending:
     """Start reading the trailer block the commit being made will have, as git will read
@@ -145,11 +158,14 @@ def start_staged_block(cwd: Path, message: str, env: Mapping[str, str] | None = 
     """
     if not message.strip():
         return Pending()
+    env = os.environ if env is None else env
+    early = EARLY.pop((str(cwd), message, env.get("GIT_EDITOR", "")), None)
+    if early is not None:
+        return early
     import subprocess
 
     from gatekeeper import git  # here: gatekeeper.git imports this module's users
 
-    env = os.environ if env is None else env
     editing = env.get("GIT_EDITOR", "") != ":"
     mode, comment = cleanup_settings(cwd) if _needs_config(message) else ("default", "#")
     text = cleanup(message, mode, editing=editing, comment=comment)
