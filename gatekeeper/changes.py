@@ -23,6 +23,8 @@ from gatekeeper.record import dataclass
 MAX_SCAN_BYTES = 2 * 1024 * 1024
 #: A line longer than this is never held whole while streaming (its start is kept).
 _LONG_LINE = 1 << 20
+#: The most one read takes from a pipe (git.widen_pipe lets it hold up to 1 MiB).
+_READ = 1 << 20
 
 _MARK = b"\0\0GK1\0"
 # The only lines of a patch that start with these are headers: hunk lines start with a
@@ -592,10 +594,12 @@ def parse_diff_stream(stream: IO[bytes], *, keep_lines: bool = True) -> list[Fil
         if not chunk or started or first_patch < len(tokens) - 1:
             break
 
+    read = getattr(stream, "read1", stream.read)  # what is there, never a wait for more
+
     def blocks() -> Iterator[bytes]:
         yield b"\0".join(tokens[first_patch:])
         while True:
-            chunk = stream.read(1 << 18)
+            chunk = read(_READ)
             if not chunk:
                 return
             yield chunk
@@ -613,6 +617,10 @@ class _Pipe:
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
+        # read1: what the pipe holds now (one system call), never a wait for a full block.
+        # ``read(n)`` of a buffered pipe blocks until n bytes arrive, while git, its pipe
+        # full, waits for us: the two would take turns instead of running side by side.
+        self.read = getattr(stream, "read1", stream.read)
         self.buf = bytearray()
         self.pos = 0
         self.eof = False
@@ -620,7 +628,7 @@ class _Pipe:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        chunk = self.stream.read(1 << 18)
+        chunk = self.read(_READ)
         if not chunk:
             self.eof = True
             return False
