@@ -508,7 +508,9 @@ def parse_patch_blocks(blocks: Iterable[bytes], files: list[FileChange], *,
             parser.close()
             return
     if held:
-        _parse_whole(b"".join(held) if len(held) > 1 else held[0], files, keep_lines, limit)
+        data = b"".join(held) if len(held) > 1 else held[0]
+        held.clear()  # the blocks are in ``data`` now: hold the patch once, not twice
+        _parse_whole(data, files, keep_lines, limit)
 
 
 def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
@@ -519,37 +521,42 @@ def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
     parser = PatchParser(files, limit, keep_lines)
     headers = parser.headers
     # No patch line but a section header starts with "diff --" (hunk lines start with a
-    # column mark), so a plain split finds the sections.
-    pieces = data.split(b"\ndiff --")
-    if pieces[0].startswith(b"diff --"):
-        pieces[0] = pieces[0][7:]
-    else:
-        pieces.pop(0)  # nothing before the first section belongs to a file
+    # column mark), so a plain search finds the sections. Each is sliced out by offsets, one
+    # at a time: a patch of one huge line is never copied more than the parse needs.
+    size = len(data)
+    start = 0 if data.startswith(b"diff --") else data.find(b"\ndiff --") + 1
+    if start == 0 and not data.startswith(b"diff --"):
+        start = size  # nothing before the first section belongs to a file
     index = -1
     last = b""
-    for piece in pieces:
-        section = b"diff --" + piece
-        eol = section.find(b"\n")
-        line = section[:eol] if eol != -1 else section
+    while start < size:
+        nxt = data.find(b"\ndiff --", start)
+        end = size if nxt == -1 else nxt
+        eol = data.find(b"\n", start, end)
+        line = data[start:eol] if eol != -1 else data[start:end]
+        section_at = start
+        start = end + 1
         found = headers.get(line)
         index = found if found is not None else (index if line == last else index + 1)
         last = line
         if not 0 <= index < len(files):
             continue
         f = files[index]
-        hunk = section.find(b"\n@@")
+        hunk = data.find(b"\n@@", section_at, end)
         if hunk == -1:
-            if b"\nBinary files " in section or b"\nGIT binary patch" in section:
+            if (data.find(b"\nBinary files ", section_at, end) != -1
+                    or data.find(b"\nGIT binary patch", section_at, end) != -1):
                 f.binary = True
             continue
-        body = section[hunk:]
-        if b"\0" in body:
+        if data.find(b"\0", hunk, end) != -1:
             f.binary = True  # binary by content: nothing of this section is counted or kept
             continue
-        if body.startswith(b"\n@@@") or (
-                keep_lines and parser.kept.get(index, 0) + len(body) > parser.limit):
-            parser.section(index, line, section)  # merges, binary or over budget: slow path
+        if data.startswith(b"\n@@@", hunk, end) or (
+                keep_lines and parser.kept.get(index, 0) + end - hunk > parser.limit):
+            # merges, binary or over budget: slow path
+            parser.section(index, line, data[section_at:end])
             continue
+        body = data[hunk:end]
         f.deleted += body.count(b"\n-")
         added = body.count(b"\n+")
         f.added += added
@@ -558,16 +565,18 @@ def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
         text = body.decode("utf-8", "replace")
         texts = _ADDED.findall(text)
         numbers: list[int] = []
-        for start, count in _HEADS.findall(text):
+        for first, count in _HEADS.findall(text):
             n = 1 if count == "" else int(count)
             if n:
-                numbers.extend(range(int(start), int(start) + n))
+                numbers.extend(range(int(first), int(first) + n))
+        del text  # the lines are in ``texts``: do not hold the section twice while zipping
         if len(numbers) != len(texts):  # not the shape -U0 promises: take the slow path
             f.added -= added
             f.deleted -= body.count(b"\n-")
-            parser.section(index, line, section)
+            parser.section(index, line, data[section_at:end])
             continue
         parser.kept[index] = parser.kept.get(index, 0) + len(body)
+        del body
         f.added_lines.extend(zip(numbers, texts, strict=True))
     parser.close()
 
