@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import REPO_ROOT, git, pact_repo
+from helpers import REPO_ROOT, git, pact_repo
 
 LINE = "generated line {n:06d} of bulk text that a range keeps only while judging it\n"
 LIMIT = 100_000  # GATEKEEPER_SCAN_LIMIT: each generated file is three times this
