@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from helpers import REPO_ROOT, git, pact_repo
 
@@ -72,7 +73,7 @@ _PEAK = ("import sys, tracemalloc\n"
          "sys.exit(rc)\n")
 
 
-def _peak(repo: Path, base: str, tip: str) -> tuple[int, dict[str, object]]:
+def _peak(repo: Path, base: str, tip: str) -> tuple[int, dict[str, Any]]:
     env = {**os.environ, "GATEKEEPER_SCAN_LIMIT": str(LIMIT),
            "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-c", _PEAK, "check", "--range", f"{base}..{tip}",
