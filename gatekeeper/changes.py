@@ -23,8 +23,9 @@ from gatekeeper.record import dataclass
 MAX_SCAN_BYTES = 2 * 1024 * 1024
 #: A line longer than this is never held whole while streaming (its start is kept).
 _LONG_LINE = 1 << 20
-#: The most one read takes from a pipe (git.widen_pipe lets it hold up to 1 MiB).
-_READ = 1 << 20
+#: The most one read takes from a pipe: what git wrote ahead (git.widen_pipe lets it write up
+#: to 1 MiB) comes in a few such reads, none of which waits.
+_READ = 1 << 18
 
 _MARK = b"\0\0GK1\0"
 # The only lines of a patch that start with these are headers: hunk lines start with a
