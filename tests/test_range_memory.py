@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import REPO_ROOT, git, pact_repo
 
 LINE = "generated line {n:06d} of bulk text that a range keeps only while judging it\n"
@@ -104,3 +105,36 @@ def test_range_memory_does_not_grow_with_commits(tmp_path: Path) -> None:
     # Holding each unit's kept text (100 KB as ~1,300 line tuples, about 0.3 MB) would add
     # ~10 MB from 8 to 40 units; what the range keeps per commit is ids and paths.
     assert full - short < 3_000_000, (short, full)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path) -> None:
+    """While Python judges one commit, git keeps writing the next ones into the pipe (up to
+    1 MiB) instead of stopping at 64 KiB and waiting: the two run side by side."""
+    import fcntl
+    import termios
+    import time
+
+    from gatekeeper import git as gkgit
+
+    repo = pact_repo(tmp_path / "repo")
+    base = git(repo.path, "rev-parse", "HEAD").stdout.strip()
+    tips = _history(repo.path, 6)
+    stream = gkgit.log_changes(gkgit.discover(repo.path), [tips[-1]], [base])
+    try:
+        first = next(stream)  # the parser holds one commit; the rest is git's to write
+        assert first.files and first.files[0].added == 4_000
+        proc = next(p for p in gkgit._LIVE if "log" in p.args)  # type: ignore[operator]
+        assert proc.stdout is not None
+        waiting, deadline = 0, time.monotonic() + 10
+        while time.monotonic() < deadline:
+            buf = bytearray(4)
+            fcntl.ioctl(proc.stdout.fileno(), termios.FIONREAD, buf)
+            waiting = int.from_bytes(buf, sys.byteorder)
+            if waiting > 256 * 1024:
+                break
+            time.sleep(0.05)
+        assert waiting > 256 * 1024, f"git wrote only {waiting} bytes ahead"
+        assert sum(1 for _ in stream) == 6  # the rest still parses (7 commits in all)
+    finally:
+        getattr(stream, "close", lambda: None)()  # stops git if an assertion failed
