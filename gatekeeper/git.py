@@ -373,8 +373,17 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
                        result, suspects)
     if suspects:
         with _cat(repo, cat) as reader:
+            # Pairs of a range share their base trees: ask cat-file once per tree and path.
+            seen: dict[str, bool] = {}
+
+            def is_text(spec: str) -> bool:
+                got = seen.get(spec)
+                if got is None:
+                    got = seen[spec] = reader.is_text(spec)
+                return got
+
             hidden = [(pair, path) for pair, path in suspects
-                      if reader.is_text(f"{pair[0]}:{path}") and reader.is_text(f"{pair[1]}:{path}")]
+                      if is_text(f"{pair[0]}:{path}") and is_text(f"{pair[1]}:{path}")]
         # numstat ignores --text for attribute-binary files; their patch does not: count it.
         by_pair: dict[tuple[str, str], list[str]] = {}
         for pair, path in hidden:
