@@ -485,8 +485,11 @@ class PatchParser:
 
 #: A patch up to this size is parsed whole, a file section at a time; a larger one streams.
 WINDOW = 4 << 20
-_HEADS = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
-_ADDED = re.compile(r"^\+(.*)", re.M)
+# The fast path's section bodies start with the newline before their first hunk header, so
+# every line starts after a newline: a literal "\n" prefix lets the regex engine jump from
+# one candidate to the next instead of trying each position as ``^`` with re.M would.
+_HEADS = re.compile(r"\n@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_ADDED = re.compile(r"\n\+([^\n]*)")
 
 
 def parse_patch_blocks(blocks: Iterable[bytes], files: list[FileChange], *,
