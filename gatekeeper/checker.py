@@ -221,7 +221,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         findings: list[Finding] = []
         # Per commit: the scope requests (feature -> commits) visible from it, so that a
         # descendant touching the same feature supersedes them.
-        reach: dict[str, dict[str, frozenset[str]]] = {}
+        reach: dict[str, dict[str, tuple[str, ...]]] = {}
         pending: dict[tuple[str, str], Any] = {}
         truncated: list[tuple[ChangeSet, FileChange]] = []
         merges: list[tuple[ChangeSet, Any]] = []
@@ -285,10 +285,10 @@ def _release(change: ChangeSet) -> None:
             f.added_lines = []
 
 
-_NO_SCOPE: dict[str, frozenset[str]] = {}
+_NO_SCOPE: dict[str, tuple[str, ...]] = {}
 
 
-def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, frozenset[str]]],
+def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, tuple[str, ...]]],
                       pending: dict[tuple[str, str], Any]) -> None:
     """Add ``change``'s scope requests to ``pending`` and drop those it supersedes: the
     requests for the features it touches that are visible from its parents (commits
@@ -298,7 +298,7 @@ def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[s
     share their parent's (most change no feature), and a merge whose sides see the same
     requests shares it too: one dict per distinct state, not one per merge."""
     sha = change.commit or ""
-    sides: list[dict[str, frozenset[str]]] = []
+    sides: list[dict[str, tuple[str, ...]]] = []
     for p in change.parents:
         r = reach.get(p)
         if r and all(r is not s for s in sides):
@@ -307,18 +307,21 @@ def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[s
     if not touched and len(sides) <= 1:
         reach[sha] = sides[0] if sides else _NO_SCOPE
         return
-    merged: dict[str, frozenset[str]] = dict(sides[0]) if sides else {}
+    # A feature's tips are a tuple (48 bytes for one commit; a frozenset takes 216): every
+    # commit that touches a feature stores one, so on a 20,000-commit push this is most of
+    # what the tracking keeps.
+    merged: dict[str, tuple[str, ...]] = dict(sides[0]) if sides else {}
     for r in sides[1:]:
         for fid, shas in r.items():
             have = merged.get(fid)
-            if have is None or have <= shas:
+            if have is None or set(have) <= set(shas):
                 merged[fid] = shas
-            elif not shas <= have:
-                merged[fid] = have | shas
+            elif not set(shas) <= set(have):
+                merged[fid] = tuple(dict.fromkeys((*have, *shas)))
     for fid in touched:
         for old in merged.get(fid, ()):
             pending.pop((fid, old), None)
-        merged[fid] = frozenset((sha,))
+        merged[fid] = (sha,)
     # The union is often one side's state (the other side saw nothing new): share it.
     same = next((r for r in sides if r == merged), None) if not touched else None
     reach[sha] = same if same is not None else merged
