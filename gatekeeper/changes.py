@@ -23,6 +23,9 @@ from gatekeeper.record import dataclass
 MAX_SCAN_BYTES = 2 * 1024 * 1024
 #: A line longer than this is never held whole while streaming (its start is kept).
 _LONG_LINE = 1 << 20
+#: The most one read takes from a pipe: what git wrote ahead (git.widen_pipe lets it write up
+#: to 1 MiB) comes in a few such reads, none of which waits.
+_READ = 1 << 18
 
 _MARK = b"\0\0GK1\0"
 # The only lines of a patch that start with these are headers: hunk lines start with a
@@ -508,7 +511,9 @@ def parse_patch_blocks(blocks: Iterable[bytes], files: list[FileChange], *,
             parser.close()
             return
     if held:
-        _parse_whole(b"".join(held) if len(held) > 1 else held[0], files, keep_lines, limit)
+        data = b"".join(held) if len(held) > 1 else held[0]
+        held.clear()  # the blocks are in ``data`` now: hold the patch once, not twice
+        _parse_whole(data, files, keep_lines, limit)
 
 
 def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
@@ -519,37 +524,42 @@ def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
     parser = PatchParser(files, limit, keep_lines)
     headers = parser.headers
     # No patch line but a section header starts with "diff --" (hunk lines start with a
-    # column mark), so a plain split finds the sections.
-    pieces = data.split(b"\ndiff --")
-    if pieces[0].startswith(b"diff --"):
-        pieces[0] = pieces[0][7:]
-    else:
-        pieces.pop(0)  # nothing before the first section belongs to a file
+    # column mark), so a plain search finds the sections. Each is sliced out by offsets, one
+    # at a time: a patch of one huge line is never copied more than the parse needs.
+    size = len(data)
+    start = 0 if data.startswith(b"diff --") else data.find(b"\ndiff --") + 1
+    if start == 0 and not data.startswith(b"diff --"):
+        start = size  # nothing before the first section belongs to a file
     index = -1
     last = b""
-    for piece in pieces:
-        section = b"diff --" + piece
-        eol = section.find(b"\n")
-        line = section[:eol] if eol != -1 else section
+    while start < size:
+        nxt = data.find(b"\ndiff --", start)
+        end = size if nxt == -1 else nxt
+        eol = data.find(b"\n", start, end)
+        line = data[start:eol] if eol != -1 else data[start:end]
+        section_at = start
+        start = end + 1
         found = headers.get(line)
         index = found if found is not None else (index if line == last else index + 1)
         last = line
         if not 0 <= index < len(files):
             continue
         f = files[index]
-        hunk = section.find(b"\n@@")
+        hunk = data.find(b"\n@@", section_at, end)
         if hunk == -1:
-            if b"\nBinary files " in section or b"\nGIT binary patch" in section:
+            if (data.find(b"\nBinary files ", section_at, end) != -1
+                    or data.find(b"\nGIT binary patch", section_at, end) != -1):
                 f.binary = True
             continue
-        body = section[hunk:]
-        if b"\0" in body:
+        if data.find(b"\0", hunk, end) != -1:
             f.binary = True  # binary by content: nothing of this section is counted or kept
             continue
-        if body.startswith(b"\n@@@") or (
-                keep_lines and parser.kept.get(index, 0) + len(body) > parser.limit):
-            parser.section(index, line, section)  # merges, binary or over budget: slow path
+        if data.startswith(b"\n@@@", hunk, end) or (
+                keep_lines and parser.kept.get(index, 0) + end - hunk > parser.limit):
+            # merges, binary or over budget: slow path
+            parser.section(index, line, data[section_at:end])
             continue
+        body = data[hunk:end]
         f.deleted += body.count(b"\n-")
         added = body.count(b"\n+")
         f.added += added
@@ -558,16 +568,18 @@ def _parse_whole(data: bytes, files: list[FileChange], keep_lines: bool,
         text = body.decode("utf-8", "replace")
         texts = _ADDED.findall(text)
         numbers: list[int] = []
-        for start, count in _HEADS.findall(text):
+        for first, count in _HEADS.findall(text):
             n = 1 if count == "" else int(count)
             if n:
-                numbers.extend(range(int(start), int(start) + n))
+                numbers.extend(range(int(first), int(first) + n))
+        del text  # the lines are in ``texts``: do not hold the section twice while zipping
         if len(numbers) != len(texts):  # not the shape -U0 promises: take the slow path
             f.added -= added
             f.deleted -= body.count(b"\n-")
-            parser.section(index, line, section)
+            parser.section(index, line, data[section_at:end])
             continue
         parser.kept[index] = parser.kept.get(index, 0) + len(body)
+        del body
         f.added_lines.extend(zip(numbers, texts, strict=True))
     parser.close()
 
@@ -594,10 +606,12 @@ def parse_diff_stream(stream: IO[bytes], *, keep_lines: bool = True) -> list[Fil
         if not chunk or started or first_patch < len(tokens) - 1:
             break
 
+    read = getattr(stream, "read1", stream.read)  # what is there, never a wait for more
+
     def blocks() -> Iterator[bytes]:
         yield b"\0".join(tokens[first_patch:])
         while True:
-            chunk = stream.read(1 << 18)
+            chunk = read(_READ)
             if not chunk:
                 return
             yield chunk
@@ -615,6 +629,10 @@ class _Pipe:
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
+        # read1: what the pipe holds now (one system call), never a wait for a full block.
+        # ``read(n)`` of a buffered pipe blocks until n bytes arrive, while git, its pipe
+        # full, waits for us: the two would take turns instead of running side by side.
+        self.read = getattr(stream, "read1", stream.read)
         self.buf = bytearray()
         self.pos = 0
         self.eof = False
@@ -622,7 +640,7 @@ class _Pipe:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        chunk = self.stream.read(1 << 18)
+        chunk = self.read(_READ)
         if not chunk:
             self.eof = True
             return False

@@ -23,7 +23,7 @@ from gatekeeper.context import (
     recover_baseline,
     touches_context,
 )
-from gatekeeper.engine import Environment, Finding, evaluate, fingerprint
+from gatekeeper.engine import SYMLINK_MODE, Environment, Finding, evaluate, fingerprint
 from gatekeeper.errors import GitError
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import LEDGER_PATH, Feature
@@ -237,7 +237,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         findings: list[Finding] = []
         # Per commit: the scope requests (feature -> commits) visible from it, so that a
         # descendant touching the same feature supersedes them.
-        reach: dict[str, dict[str, frozenset[str]]] = {}
+        reach: dict[str, dict[str, tuple[str, ...]]] = {}
         pending: dict[tuple[str, str], Any] = {}
         truncated: list[tuple[ChangeSet, FileChange]] = []
         merges: list[tuple[ChangeSet, Any]] = []
@@ -269,6 +269,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                             server=opts.where == "server")
             findings.extend(evaluate(change, ctx, ident, env))
+            _release(change)
             truncated.extend((change, f) for f in change.files if f.truncated)
             if change.is_merge:
                 merges.append((change, ident))
@@ -290,26 +291,56 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         return finish(repo, report, last_ctx, opts)
 
 
-def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, frozenset[str]]],
+def _release(change: ChangeSet) -> None:
+    """Drop a judged commit's added text: what later stages keep of it (merges, files
+    beyond the scan limit) needs its paths and counts only, and the next commit is parsed
+    while this one is still referenced. A symlink keeps its one line, its target (a name
+    the engine gives the file when a merge is judged again)."""
+    for f in change.files:
+        if f.added_lines and f.new_mode != SYMLINK_MODE:
+            f.added_lines = []
+
+
+_NO_SCOPE: dict[str, tuple[str, ...]] = {}
+
+
+def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, tuple[str, ...]]],
                       pending: dict[tuple[str, str], Any]) -> None:
     """Add ``change``'s scope requests to ``pending`` and drop those it supersedes: the
     requests for the features it touches that are visible from its parents (commits
-    arrive parents first). Dropping them at once keeps a long push's memory flat."""
+    arrive parents first). Dropping them at once keeps a long push's memory flat.
+
+    ``reach`` maps every commit to a dict that is never changed once stored, so commits
+    share their parent's (most change no feature), and a merge whose sides see the same
+    requests shares it too: one dict per distinct state, not one per merge."""
     sha = change.commit or ""
-    parents = [reach[p] for p in change.parents if p in reach]
+    sides: list[dict[str, tuple[str, ...]]] = []
+    for p in change.parents:
+        r = reach.get(p)
+        if r and all(r is not s for s in sides):
+            sides.append(r)
     touched = {item[1].id for item in new}
-    if not touched and len(parents) == 1:
-        reach[sha] = parents[0]  # shared, not copied: most commits change nothing here
+    if not touched and len(sides) <= 1:
+        reach[sha] = sides[0] if sides else _NO_SCOPE
         return
-    merged: dict[str, frozenset[str]] = {}
-    for r in parents:
+    # A feature's tips are a tuple (48 bytes for one commit; a frozenset takes 216): every
+    # commit that touches a feature stores one, so on a 20,000-commit push this is most of
+    # what the tracking keeps.
+    merged: dict[str, tuple[str, ...]] = dict(sides[0]) if sides else {}
+    for r in sides[1:]:
         for fid, shas in r.items():
-            merged[fid] = merged.get(fid, frozenset()) | shas
+            have = merged.get(fid)
+            if have is None or set(have) <= set(shas):
+                merged[fid] = shas
+            elif not set(shas) <= set(have):
+                merged[fid] = tuple(dict.fromkeys((*have, *shas)))
     for fid in touched:
         for old in merged.get(fid, ()):
             pending.pop((fid, old), None)
-        merged[fid] = frozenset((sha,))
-    reach[sha] = merged
+        merged[fid] = (sha,)
+    # The union is often one side's state (the other side saw nothing new): share it.
+    same = next((r for r in sides if r == merged), None) if not touched else None
+    reach[sha] = same if same is not None else merged
     for item in new:
         pending[(item[1].id, sha)] = item
 

@@ -9,9 +9,11 @@ off the hot path, by ``install`` and ``uninstall`` (gatekeeper/install.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
@@ -91,6 +93,25 @@ def _popen(args: Sequence[str], cwd: Path, *, extra_env: dict[str, str] | None =
     _LIVE[:] = [p for p in _LIVE if p.poll() is None]
     _LIVE.append(proc)
     return proc
+
+
+_PIPE_BYTES = 1 << 20  # the default /proc/sys/fs/pipe-max-size for unprivileged processes
+
+
+def widen_pipe(stream: object) -> None:
+    """Let git write up to 1 MiB ahead of the parser instead of 64 KiB (Linux; best effort):
+    git then keeps producing while Python judges a commit, instead of blocking on a full
+    pipe. Elsewhere, or above the system's limit, the pipe stays as it is."""
+    fileno = getattr(stream, "fileno", None)
+    if fileno is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl  # Linux only, and only here
+
+    cmd = getattr(fcntl, "F_SETPIPE_SZ", None)  # Python 3.10+ on Linux
+    if cmd is None:
+        return
+    with contextlib.suppress(OSError, ValueError):  # above pipe-max-size, or not a pipe
+        fcntl.fcntl(fileno(), cmd, _PIPE_BYTES)
 
 
 def kill_all() -> None:
@@ -380,6 +401,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                   stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
+    widen_pipe(proc.stdout)
     proc.stdin.write(("\n".join(stdin_revs) + "\n").encode())
     proc.stdin.close()
     yield from parse_log_stream(proc.stdout)
