@@ -107,10 +107,13 @@ _TOKENS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 _SECRET_NAME = (r"(?:password|passwd|passphrase|pass_phrase|(?:^|_)pwd|secret|token|"
                 r"(?:api|access|private|secret|auth|signing|encryption|master|client)_?key)$")
 # A literal after a (maybe quoted) name, an optional type annotation and an assignment operator.
+# String bodies are written unrolled ([^"\\]*(?:\\.[^"\\]*)*): the same language as
+# (?:[^"\\]|\\.)*, without a backtracking frame per character (51 MB on a 140 KB literal).
 _ASSIGN = (r"(?<![\w.$@-])(?P<nq>[\"']?)(?P<name>[A-Za-z_$@][\w.$@-]*)(?P=nq)"
            r"(?:[ \t]*:[ \t]*[A-Za-z_][\w.\[\], |]*?(?=[ \t]*=[^=>])|[ \t]+string\b)?"
            r"[ \t]*(?P<op>:=|=>|=(?!=)|:(?![:=]))[ \t]*(?P<val>(?P<pre>[rRbBuU]{0,2})"
-           r"(?P<q>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`\n]*`)|[^\s'\"`,;#)}\]]+)")
+           r"(?P<q>\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|`[^`\n]*`)|"
+           r"[^\s'\"`,;#)}\]]+)")
 _CONNSTR = (r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{1,30})://(?P<user>[^\s:/@'\"`]{1,64}):"
             r"(?P<v>[^\s@/'\"`,]{1,128})@(?P<host>[^\s/'\"`?:,;)\]]+)")
 _BEARER = r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/-]{8,}=*"
