@@ -119,7 +119,7 @@ class Config:
 
             got = next((name for name in PATH_CLASS_ORDER
                         if match_any(self.paths.get(name, ()), path)), "other")
-            if len(known) < 100_000:
+            if len(known) < 20_000:
                 known[path] = got
         return got
 

@@ -234,7 +234,7 @@ def attribute(change: ChangeSet, state: LedgerState, config: Config,
     # name -> the features whose globs match it, kept on the (immutable) ledger state: a
     # range judges the same paths under the same state commit after commit.
     known: dict[str, frozenset[str]] = state.__dict__.setdefault("_owners", {})
-    if len(known) > 100_000:
+    if len(known) > 20_000:
         known.clear()
     for f in change.files:
         these = names_of(change, f, env)
@@ -307,7 +307,7 @@ def _path_selected(sel: Selectors, names: tuple[str, ...]) -> bool:
         got = ((sel.paths == ("**",) or any(match_any(sel.paths, n) for n in names))
                and not (sel.exclude_paths
                         and all(match_any(sel.exclude_paths, n) for n in names)))
-        if len(_BY_PATH) >= 200_000:
+        if len(_BY_PATH) >= 50_000:
             _BY_PATH.clear()
         _BY_PATH[key] = got
     return got

@@ -281,7 +281,7 @@ def match(pattern: str, path: str) -> bool:
 #: lists (path classes, selectors, feature globs) once per commit; this turns the repeats
 #: into one dictionary lookup. Bounded: cleared when it grows past _ANY_MAX entries.
 _ANY: dict[tuple[tuple[str, ...], str], bool] = {}
-_ANY_MAX = 200_000
+_ANY_MAX = 50_000
 
 
 def match_any(patterns: Iterable[str], path: str) -> bool:
