@@ -211,14 +211,37 @@ class CatFile:
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def _ask(self, command: str) -> tuple[str, str, int] | None:
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
+        stdin = self._proc.stdin
+        assert stdin is not None
         stdin.write(command.encode("utf-8", "surrogateescape") + b"\n")
         stdin.flush()
+        return self._header()
+
+    def _header(self) -> tuple[str, str, int] | None:
+        """(object id, type, size) of the next answer; None for "<name> missing" or
+        "ambiguous", which carry no content."""
+        stdout = self._proc.stdout
+        assert stdout is not None
         header = stdout.readline().decode("ascii", "replace").split()
-        if len(header) != 3:  # "<name> missing" or "ambiguous"
+        if len(header) != 3:
             return None
         return header[0], header[1], int(header[2])
+
+    def _body(self, got: tuple[str, str, int], limit: int | None,
+              ) -> tuple[str, str, int, bytes]:
+        """The content after header ``got``: its first ``limit`` bytes (all with None) kept,
+        the rest read and dropped in pieces, so a huge blob never sits in memory."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        head = stdout.read(got[2] if limit is None else min(limit, got[2]))
+        left = got[2] - len(head)
+        while left > 0:
+            piece = stdout.read(min(left, 1 << 20))
+            if not piece:
+                break
+            left -= len(piece)
+        stdout.read(1)  # the newline after the content
+        return got[0], got[1], got[2], head
 
     def info(self, spec: str) -> tuple[str, str] | None:
         """(object id, type) of ``spec`` (e.g. ``HEAD:.pact/ledger.yaml``), or None if absent."""
@@ -240,19 +263,7 @@ class CatFile:
         """(object id, type, size, first ``limit`` bytes) of ``spec``, or None if absent. The
         rest is read and dropped in pieces, so a huge blob never sits in memory."""
         got = self._ask(f"contents {spec}")
-        if got is None:
-            return None
-        stdout = self._proc.stdout
-        assert stdout is not None
-        head = stdout.read(min(limit, got[2]))
-        left = got[2] - len(head)
-        while left > 0:
-            piece = stdout.read(min(left, 1 << 20))
-            if not piece:
-                break
-            left -= len(piece)
-        stdout.read(1)  # the newline after the content
-        return got[0], got[1], got[2], head
+        return None if got is None else self._body(got, limit)
 
     def read_many(self, specs: Sequence[str], limit: int | None = None,
                   ) -> Generator[tuple[str, str, int, bytes] | None, None, None]:
@@ -287,22 +298,8 @@ class CatFile:
                     self._answer(0)
 
     def _answer(self, limit: int | None) -> tuple[str, str, int, bytes] | None:
-        """Read one ``contents`` answer: its first ``limit`` bytes kept, the rest dropped."""
-        stdout = self._proc.stdout
-        assert stdout is not None
-        header = stdout.readline().decode("ascii", "replace").split()
-        if len(header) != 3:
-            return None
-        total = int(header[2])
-        head = stdout.read(total if limit is None else min(limit, total))
-        left = total - len(head)
-        while left > 0:
-            piece = stdout.read(min(left, 1 << 20))
-            if not piece:
-                break
-            left -= len(piece)
-        stdout.read(1)  # the newline after the content
-        return header[0], header[1], total, head
+        got = self._header()
+        return None if got is None else self._body(got, limit)
 
     def line_count(self, spec: str) -> int:
         """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
