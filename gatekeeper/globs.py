@@ -16,9 +16,18 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+# Token kinds of a parsed glob. In the linear matcher every token is a position of a small
+# NFA; the set of live positions is an int bitmask, so a path is read once, left to right, in
+# time proportional to its length times the pattern's (never exponential: no backtracking).
+_T_LIT, _T_ONE, _T_CLS, _T_STAR, _T_ANY, _T_SEGS = range(6)
+#: The regular expression of each wildcard token (literals are escaped, classes kept).
+_RX = {_T_ONE: "[^/]", _T_STAR: "[^/]*", _T_ANY: ".*", _T_SEGS: "(?:.*/)?"}
 
-@functools.lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
+
+def _tokens(pattern: str) -> tuple[list[tuple[int, str]], bool]:
+    """A glob's tokens, and whether it names a directory only (a trailing ``/``): the one
+    parse both :func:`_compile` and :class:`_Linear` build on. A literal's argument is its
+    character, a class's its regular expression (``[^ab]``); wildcards have none."""
     pat = pattern.strip()
     anchored = pat.startswith("/")
     pat = pat.lstrip("/")
@@ -26,7 +35,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
     pat = pat.rstrip("/")
     if not anchored and "/" not in pat:
         pat = "**/" + pat
-    out: list[str] = []
+    toks: list[tuple[int, str]] = []
     i, n = 0, len(pat)
     while i < n:
         c = pat[i]
@@ -37,31 +46,41 @@ def _compile(pattern: str) -> re.Pattern[str]:
                 if at_seg_start and (j == n or pat[j] == "/"):
                     # "**/" : zero or more whole segments; trailing "**": everything below.
                     if j == n:
-                        out.append(".*")
+                        toks.append((_T_ANY, ""))
                         i = j
                     else:
-                        out.append("(?:.*/)?")
+                        toks.append((_T_SEGS, ""))
                         i = j + 1
                     continue
-                out.append("[^/]*")
+                toks.append((_T_STAR, ""))
                 i = j
                 continue
-            out.append("[^/]*")
+            toks.append((_T_STAR, ""))
         elif c == "?":
-            out.append("[^/]")
+            toks.append((_T_ONE, ""))
         elif c == "[":
             j = pat.find("]", i + 1)
             if j == -1:
-                out.append(re.escape(c))
+                toks.append((_T_LIT, c))
             else:
                 body = pat[i + 1 : j]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                toks.append((_T_CLS, "[" + body.replace("\\", "\\\\") + "]"))
                 i = j
         else:
-            out.append(re.escape(c))
+            toks.append((_T_LIT, c))
         i += 1
+    return toks, dir_only
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as a regular expression: the reference the fast matchers are tested
+    against, and the check that a pattern's classes compile (:func:`check_glob`)."""
+    toks, dir_only = _tokens(pattern)
+    out = [re.escape(arg) if kind == _T_LIT else arg if kind == _T_CLS else _RX[kind]
+           for kind, arg in toks]
     # Matching a directory means matching everything below it, as gitignore does.
     tail = "(?:/.*)?" if not dir_only else "/.*"
     return re.compile("".join(out) + tail + r"\Z", re.DOTALL)
@@ -92,12 +111,6 @@ _HFS_IGNORED = dict.fromkeys([0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x2
                               *range(0x206A, 0x2070), 0xFEFF])
 
 
-# Token kinds of the linear matcher. Every token is a position of a small NFA; the set of
-# live positions is an int bitmask, so a path is read once, left to right, in time
-# proportional to its length times the pattern's (never exponential: no backtracking).
-_T_LIT, _T_ONE, _T_CLS, _T_STAR, _T_ANY, _T_SEGS = range(6)
-
-
 class _Linear:
     """A glob compiled to a bit-parallel NFA (Thompson simulation), same language as
     :func:`_compile`'s regular expression.
@@ -110,48 +123,9 @@ class _Linear:
     __slots__ = ("accept", "eps", "needs", "segs", "start", "steps", "tokens")
 
     def __init__(self, pattern: str) -> None:
-        pat = pattern.strip()
-        anchored = pat.startswith("/")
-        pat = pat.lstrip("/")
-        dir_only = pat.endswith("/")
-        pat = pat.rstrip("/")
-        if not anchored and "/" not in pat:
-            pat = "**/" + pat
-        toks: list[tuple[int, object]] = []
-        i, n = 0, len(pat)
-        while i < n:
-            c = pat[i]
-            if c == "*":
-                if pat.startswith("**", i):
-                    at_seg_start = i == 0 or pat[i - 1] == "/"
-                    j = i + 2
-                    if at_seg_start and (j == n or pat[j] == "/"):
-                        if j == n:
-                            toks.append((_T_ANY, None))
-                            i = j
-                        else:
-                            toks.append((_T_SEGS, None))
-                            i = j + 1
-                        continue
-                    toks.append((_T_STAR, None))
-                    i = j
-                    continue
-                toks.append((_T_STAR, None))
-            elif c == "?":
-                toks.append((_T_ONE, None))
-            elif c == "[":
-                j = pat.find("]", i + 1)
-                if j == -1:
-                    toks.append((_T_LIT, c))
-                else:
-                    body = pat[i + 1 : j]
-                    if body.startswith("!"):
-                        body = "^" + body[1:]
-                    toks.append((_T_CLS, re.compile("[" + body.replace("\\", "\\\\") + "]")))
-                    i = j
-            else:
-                toks.append((_T_LIT, c))
-            i += 1
+        parsed, dir_only = _tokens(pattern)
+        toks: list[tuple[int, object]] = [
+            (kind, re.compile(arg) if kind == _T_CLS else arg) for kind, arg in parsed]
         m = len(toks)
         toks.append((_T_LIT, "/"))  # the tail: "/" then anything below
         toks.append((_T_ANY, None))
