@@ -34,14 +34,20 @@ def app_repo(path: Path, *, config: str = "") -> GitRepo:
         cfg = repo.path / ".pact/config.toml"
         cfg.write_text(cfg.read_text(encoding="utf-8") + config, encoding="utf-8")
     repo.commit_ledger("set up pact")
-    repo.orchestrate("feature", "add", "app", "--paths", "**", "--estimate", "400")
+    app_to_code(repo, "**", 400)
+    return repo
+
+
+def app_to_code(repo: GitRepo, paths: str, estimate: int) -> None:
+    """Declare feature ``app`` over ``paths``, approve its architecture, enter CODE, and
+    commit the ledger."""
+    repo.orchestrate("feature", "add", "app", "--paths", paths, "--estimate", str(estimate))
     repo.write({"docs/architecture/app.md": "# app\n"})
     for ph in ("prepare", "architect"):
         repo.orchestrate("phase", "app", ph)
     repo.orchestrate("approve", "app", "docs/architecture/app.md")
     repo.orchestrate("phase", "app", "code")
     repo.commit_ledger("app to CODE")
-    return repo
 
 
 def fix_line(stderr: str, rule: str) -> str:
@@ -178,13 +184,7 @@ def test_lost_baseline_falls_back_to_the_commit_that_recorded_it(tmp_path: Path)
     repo.commit_ledger("set up pact")
     root = repo.head()
     repo.commit("prep", files={"docs/notes.md": "# notes\n"})
-    repo.orchestrate("feature", "add", "app", "--paths", "src/**", "--estimate", "10")
-    repo.write({"docs/architecture/app.md": "# app\n"})
-    for ph in ("prepare", "architect"):
-        repo.orchestrate("phase", "app", ph)
-    repo.orchestrate("approve", "app", "docs/architecture/app.md")
-    repo.orchestrate("phase", "app", "code")
-    repo.commit_ledger("app to CODE")
+    app_to_code(repo, "src/**", 10)
     # Rewrite everything after root onto a new commit: the baseline's id changes.
     repo.git("checkout", "-q", "-b", "other", root)
     repo.commit("upstream", files={"UPSTREAM.md": "# up\n"})
