@@ -169,27 +169,56 @@ def file_header(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[H
     return hits
 
 
+#: blob id -> its line count, for the source files :func:`file_size` has measured. A count
+#: is a property of the content, so it holds in any commit: a range that grows the same file
+#: commit after commit derives each new count from the last (``old + added - deleted``, the
+#: identity a patch's counts obey) instead of reading every new blob. Bounded: cleared when full.
+_LINES: dict[str, int] = {}
+_REGULAR = ("100644", "100755")
+
+
+def _remember(blob: str, lines: int) -> None:
+    if len(_LINES) >= 20_000:
+        _LINES.clear()
+    _LINES[blob] = lines
+
+
 def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """Source files that grow past the size limit with this change."""
     read = cc.env.read_text
     if read is None:
         return []
     hits = []
-    grown = [f for f in _text_files(files)
-             if f.added > f.deleted and signals.is_source(f.path, rule.params)]
-    if cc.env.prefetch is not None:  # one round trip for the commit's blobs, not one each
-        cc.env.prefetch(cc.change, [f.path for f in grown
-                                    if not f.is_new or cc.change.is_merge], False)
-    for f in grown:
-        if f.is_new and not cc.change.is_merge:
+    merge = cc.change.is_merge
+    sources = [f for f in _text_files(files) if signals.is_source(f.path, rule.params)]
+    known: dict[int, int] = {}  # id(f) -> its new line count, derived without a read
+    for f in sources:
+        if merge or f.new_mode not in _REGULAR or not f.new_blob.strip("0"):
+            continue  # a combined diff's counts are not against one parent
+        if f.is_new:
             # A new file's patch adds every one of its lines, so its length is known
             # without a blob read (a cat-file round trip per new file in a push).
-            new_lines = f.added
+            known[id(f)] = f.added
+        elif f.old_mode in _REGULAR and f.old_blob in _LINES:
+            known[id(f)] = _LINES[f.old_blob] + f.added - f.deleted
         else:
+            continue
+        _remember(f.new_blob, known[id(f)])
+    grown = [f for f in sources if f.added > f.deleted]
+    if cc.env.prefetch is not None:  # one round trip for the commit's blobs, not one each
+        cc.env.prefetch(cc.change, [f.path for f in grown if id(f) not in known and not (
+            f.is_new and not merge)], False)
+    for f in grown:
+        new_lines = known.get(id(f))
+        if new_lines is None and f.is_new and not merge:
+            new_lines = f.added
+        if new_lines is None:
             text = read(cc.change, f.path, False)
             if text is None:
                 continue
             new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+            if not merge and f.new_mode in _REGULAR and f.new_blob.strip("0"):
+                _remember(f.new_blob, new_lines)
         old_lines = new_lines - f.added + f.deleted
         sh = signals.file_size(f.path, old_lines, new_lines, rule.params)
         if sh is not None and not _vendored(cc, f):

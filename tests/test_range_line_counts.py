@@ -1,0 +1,92 @@
+# tests/test_range_line_counts.py: file-size over a range, where line counts are derived, not read.
+"""A range check knows a blob's line count once it has read it (or seen the file created):
+the next version's count is ``old + added - deleted``. These tests grow files commit after
+commit, through renames, a lost final newline and CRLF lines, and check that the range's
+verdict and its counts equal what each commit judged alone (which reads every blob) says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import GitRepo, findings, make_repo
+
+
+def _lines(n: int, tag: str = "v", end: str = "\n") -> str:
+    return "".join(f"{tag}{i} = {i}{end}" for i in range(n))
+
+
+def _check(repo: GitRepo, rng: str) -> list[dict[str, Any]]:
+    proc = repo.gk("check", "--range", rng, "--format", "json", "--no-notes")
+    assert proc.returncode in (0, 1), proc.stderr
+    return findings(json.loads(proc.stdout), "file-size")
+
+
+def _messages(found: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((f["commit"], f["message"]) for f in found)
+
+
+def _alone(repo: GitRepo, commits: list[str]) -> list[tuple[str, str]]:
+    return sorted(m for c in commits for m in _messages(_check(repo, f"{c}^..{c}")))
+
+
+def test_counts_carried_through_a_range_equal_each_commit_alone(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    base = repo.head()
+    body = _lines(590)
+    made = [repo.commit("create", files={"app/big.py": body})]  # 590: known from the patch
+    body = body.replace("v10 = 10\n", "v10 = 11\n") + _lines(5, "w")
+    made.append(repo.commit("grow a little", files={"app/big.py": body}))  # 595, derived
+    body = body[:-1]  # the last line loses its newline: -1 +1 lines, still 595
+    made.append(repo.commit("no final newline", files={"app/big.py": body}))
+    repo.git("mv", "app/big.py", "app/huge.py")
+    body = body + "\n" + _lines(10, "x")  # renamed and grown past 600: 605
+    made.append(repo.commit("rename and grow", files={"app/huge.py": body}))
+    body = body + _lines(3, "y", "\r\n")  # CRLF lines count once each: 608
+    made.append(repo.commit("grow again", files={"app/huge.py": body}))
+
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    (hit,) = found
+    assert hit["commit"] == made[3][:12] and hit["paths"] == ["app/huge.py"]
+    assert "file grew from 595 to 605 lines (limit 600)" in hit["message"]
+
+
+def test_a_file_older_than_the_range_is_read_once_then_derived(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.commit("old file", files={"app/old.py": _lines(597)})
+    base = repo.head()
+    body = _lines(597) + _lines(2, "a")  # 599: read (the range never saw it made)
+    made = [repo.commit("grow", files={"app/old.py": body})]
+    body = body.replace("v0 = 0\n", "") + _lines(3, "b")  # -1 +3: 601, derived from 599
+    made.append(repo.commit("grow past", files={"app/old.py": body}))
+    body = body + _lines(1, "c")  # already past the limit: no new finding
+    made.append(repo.commit("grow more", files={"app/old.py": body}))
+
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    (hit,) = found
+    assert hit["commit"] == made[1][:12]
+    assert "file grew from 599 to 601 lines (limit 600)" in hit["message"]
+
+
+def test_the_same_content_under_two_names_counts_the_same(tmp_path: Path) -> None:
+    """A count is kept per blob: a copy of a measured file, grown elsewhere, is counted
+    from the copy's own patch, and a shrinking commit in between keeps the count right."""
+    repo = make_repo(tmp_path / "r")
+    base = repo.head()
+    body = _lines(580)
+    made = [repo.commit("one", files={"app/a.py": body})]
+    made.append(repo.commit("copy", files={"app/b.py": body}))
+    shrunk = "".join(body.splitlines(keepends=True)[:-30]) + _lines(5, "s")  # 555
+    made.append(repo.commit("shrink a", files={"app/a.py": shrunk}))
+    made.append(repo.commit("grow a", files={"app/a.py": shrunk + _lines(50, "g")}))  # 605
+    made.append(repo.commit("grow b", files={"app/b.py": body + _lines(21, "h")}))  # 601
+
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    got = {f["paths"][0]: f["message"] for f in found}
+    assert "from 555 to 605 lines" in got["app/a.py"]
+    assert "from 580 to 601 lines" in got["app/b.py"]
