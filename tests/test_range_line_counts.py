@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import GitRepo, findings, make_repo
+from helpers import GitRepo, findings, make_repo
 
 
 def _lines(n: int, tag: str = "v", end: str = "\n") -> str:
