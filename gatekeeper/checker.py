@@ -548,6 +548,8 @@ def _merge_views(repo: git.Repo, cat: git.CatFile, merges: list[tuple[ChangeSet,
                 if _ledger_kept(cat, parent, change):
                     continue
             elif _governed_path(f.path):
+                if f.path == "pyproject.toml" and _same_state(cat, f):
+                    continue  # no [tool.gatekeeper] change from this parent: nothing governed
                 key = change.commit or ""
                 if key not in bases:
                     bases[key] = _merge_base(repo, change.parents)
@@ -567,6 +569,18 @@ def _merge_views(repo: git.Repo, cat: git.CatFile, merges: list[tuple[ChangeSet,
                              trailer_block=change.trailer_block)
             views.append((view, idents[id(change)]))
     return views
+
+
+def _same_state(cat: git.CatFile, f: FileChange) -> bool:
+    """Whether a merge keeps a parent's ``[tool.gatekeeper]`` (and TOML validity): then
+    ledger-integrity, the one rule a merge view is judged by, finds nothing in the file."""
+    from gatekeeper.rules.integrity import gatekeeper_state
+
+    def text(blob: str) -> str | None:
+        got = cat.read(blob) if blob.strip("0") else None
+        return None if got is None or got[1] != "blob" else got[2].decode("utf-8", "replace")
+
+    return bool(gatekeeper_state(text(f.old_blob)) == gatekeeper_state(text(f.new_blob)))
 
 
 def _governed_path(path: str) -> bool:

@@ -365,6 +365,35 @@ def test_merge_that_reverts_mains_config_is_a_governed_change(
     assert hits and hits[0]["level"] == "HALT" and ".pact/config.toml" in hits[0]["paths"], hits
 
 
+@pytest.mark.parametrize("section,governed", [
+    ("[tool.gatekeeper]\ninbox = '.pact/alice-inbox'\n", True),  # main set a gatekeeper key
+    ("[tool.black]\nline-length = 99\n", False),  # main changed nothing the gatekeeper reads
+])
+def test_merge_ours_over_mains_pyproject(work: GitRepo, tmp_path: Path, section: str,
+                                         governed: bool) -> None:
+    """``-s ours`` dropping main's ``[tool.gatekeeper]`` is a governed change by the merger;
+    dropping another tool's section of the same file is not (the control case)."""
+    work.commit("pyproject", agent="orchestrator",
+                files={"pyproject.toml": "[project]\nname = 'demo'\n"})
+    start = work.head()
+    work.git("checkout", "-q", "-b", "mainline")
+    work.commit("pyproject section", agent="orchestrator",
+                files={"pyproject.toml": f"[project]\nname = 'demo'\n\n{section}"})
+    work.git("checkout", "-q", "-")
+    work.commit("feature work", agent="backend-coder",
+                files={f"src/auth/{tmp_path.name}.py": "# f\nF = 1\n"})
+    work.git("merge", "-q", "-s", "ours", "--no-edit", "-m",
+             "merge main\n\nPACT-Agent: backend-coder\n", "mainline")
+    merge = work.head()[:12]
+    hits = [h for h in findings(check(work, "range", start), "ledger-integrity")
+            if h["commit"] == merge]
+    if governed:
+        assert hits and hits[0]["paths"] == ["pyproject.toml"], hits
+        assert "changed by backend-coder" in hits[0]["message"]
+    else:
+        assert not hits, hits
+
+
 def test_plain_merge_of_main_does_not_rejudge_mains_work(
         server: Path, work: GitRepo, tmp_path: Path) -> None:
     """Not an attack: the control case. Merging main (with its ledger events) into a feature

@@ -21,21 +21,39 @@ if TYPE_CHECKING:
     from gatekeeper.policy import Rule
 
 
+#: pyproject.toml text -> what :func:`gatekeeper_state` said of it. A range judges the same
+#: file's versions again and again (one commit's new side is the next one's old side), and
+#: parsing the TOML is most of what this rule costs there. Bounded, and small files only.
+_STATES: dict[str, Any] = {}
+
+
+def gatekeeper_state(text: str | None) -> Any:
+    """What decides whether a pyproject.toml change is governed: its ``[tool.gatekeeper]``
+    section (None when absent or when the file is absent), or ``"invalid"`` when it is not
+    valid TOML. Two versions with equal states differ in nothing the gatekeeper reads."""
+    if text is None:
+        return None
+    got = _STATES.get(text, _STATES)
+    if got is _STATES:
+        try:
+            got = gatekeeper_section(text, "pyproject.toml")
+        except ConfigError:
+            got = "invalid"
+        if len(text) <= 1 << 18:
+            if len(_STATES) >= 64:
+                _STATES.clear()
+            _STATES[text] = got
+    return got
+
+
 def _governed(cc: CheckContext, f: FileChange) -> bool:
     # Under every name (a rename's old path, a symlink's target), in any case or NFC spelling.
     if any(n in (LEDGER_PATH, CONFIG_PATH) or n.startswith(POLICY_DIR + "/")
            for n in map(fold, cc.names_of(f))):
         return True
     if f.path == "pyproject.toml" and cc.env.read_text is not None:
-        def section(text: str | None) -> Any:
-            if text is None:
-                return None
-            try:
-                return gatekeeper_section(text, "pyproject.toml")
-            except ConfigError:
-                return "invalid"
-        return bool(section(cc.env.read_text(cc.change, f.path, True))
-                    != section(cc.env.read_text(cc.change, f.path, False)))
+        return bool(gatekeeper_state(cc.env.read_text(cc.change, f.path, True))
+                    != gatekeeper_state(cc.env.read_text(cc.change, f.path, False)))
     return False
 
 
