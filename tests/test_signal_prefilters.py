@@ -29,6 +29,8 @@ FRAGMENTS = [
     "-", ".", "_", "İ", "ſ", "\u00e9", "var ", "const ", "string ", "DELETE FROM t", "delete from ",
     "UPDATE t SET a=1", "update users set", "DROP TABLE x", "drop table if exists y", "TRUNCATE z",
     "ALTER TABLE t DROP COLUMN c", " WHERE ", "cursor.execute(",
+    "://", "https://", "redis://", "user", ":pw", ":", "@", "@host", "x@y:z", "/path", "%40", "?q=1",
+    "://a:b@c", "ftp://u:p@h",
 ]
 
 
@@ -59,16 +61,21 @@ def test_every_secret_assignment_is_on_a_hinted_line(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_every_token_format_match_is_on_a_hinted_line(seed: int) -> None:
-    checked = 0
+    """Each format's match is on a line its own hint pattern finds (the detector tries on a
+    line only the formats of the patterns that found it), and each connection-string
+    password on a line the connection-string hint finds."""
+    checked = conn = 0
     for text in _lines(seed, 3000):
-        found = any(_hint_lines(text, h, lower=False) for h in secrets._token_hints())
-        for _, _, hints, pat in _TOKENS:
+        found = [formats for h, formats in secrets._token_hints()
+                 if _hint_lines(text, h, lower=False)]
+        for k, (_, _, hints, pat) in enumerate(_TOKENS):
             if any(h in text for h in hints) and _rx(pat).search(text):
                 checked += 1
-                assert found, text
-        if "://" in text:
-            assert found, text
-    assert checked > 50
+                assert any(k in formats for formats in found), text
+        if _rx(_common._CONNSTR).search(text):
+            conn += 1
+            assert _hint_lines(text, secrets._CONNSTR_HINT, lower=False), text
+    assert checked > 50 and conn > 50
 
 
 @pytest.mark.parametrize("seed", range(4))

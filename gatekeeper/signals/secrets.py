@@ -55,18 +55,32 @@ _URL_ADVICE = ("keep the password out of the URL: take the whole URL from the en
                "(DATABASE_URL set from the deployment's secrets) or use IAM/credential files")
 
 
+#: What a line must hold for a password in a connection string to be on it: the part of
+#: :data:`_CONNSTR` from ``://`` to ``@``, with the same character classes. A plain ``://``
+#: is on every line of a document that links somewhere; this is on few of them.
+_CONNSTR_HINT = r"://[^\s:/@'\"`]{1,64}:[^\s@/'\"`,]{1,128}@"
+
+
 @functools.cache
-def _token_hints() -> tuple[str, ...]:
+def _token_hints() -> tuple[tuple[str, tuple[int, ...]], ...]:
     """Case-sensitive patterns one of which a line must match for a token format or a
-    connection string to be on it: the formats' fixed hints (which the scan below tests
-    exactly so), and ``://``. Hints that start with a capital letter, or with the same two
-    characters, share one pattern, so a file is read a dozen times instead of two dozen."""
-    hints = {h for _, _, hs, _ in _TOKENS for h in hs} | {"://"}
+    connection string to be on it, each with the indexes (in :data:`_TOKENS`) of the formats
+    whose fixed hints it finds: the formats' fixed hints (which the scan below tests exactly
+    so), and :data:`_CONNSTR_HINT` (no format: index none). Hints that start with a capital
+    letter, or with the same two characters, share one pattern, so a file is read a dozen
+    times instead of two dozen; a hint holding another (``sk-ant-`` holds ``sk-``) is found
+    by the shorter one's pattern."""
+    hints = {h for _, _, hs, _ in _TOKENS for h in hs}
     groups: dict[str, list[str]] = {}
     for h in sorted(hints):
-        if not any(o != h and o in h for o in hints):  # "sk-" covers "sk-ant-"
-            groups.setdefault("A" if h[0].isupper() else h[:2], []).append(re.escape(h))
-    return tuple("|".join(g) for g in groups.values())
+        if not any(o != h and o in h for o in hints):
+            groups.setdefault("A" if h[0].isupper() else h[:2], []).append(h)
+    out = []
+    for members in groups.values():
+        formats = tuple(k for k, (_, _, hs, _) in enumerate(_TOKENS)
+                        if any(o in h for h in hs for o in members))
+        out.append(("|".join(map(re.escape, members)), formats))
+    return (*out, (_CONNSTR_HINT, ()))
 
 
 #: What a line must hold for a literal assigned to a secret-like name to be on it (matched
@@ -145,14 +159,20 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
             shown = "<redacted>" if generic else _mask(value)
             hits.append(SignalHit(n, observed, _excerpt(text, [(value, shown)]), advice, ev))
 
-    tokens = {i for hint in _token_hints() for i in _lines_matching(lines, hint, lower=False)}
+    # line -> the formats whose fixed text may be on it (a link alone: none, only a
+    # connection string may be there)
+    tokens: dict[int, set[int]] = {}
+    for hint, formats in _token_hints():
+        for i in _lines_matching(lines, hint, lower=False):
+            tokens.setdefault(i, set()).update(formats)
     hint = _ASSIGN_HINT if config else _ASSIGN_LIT_HINT
     assigns = set(_lines_matching(lines, hint)) if generic else set()
-    for i in sorted(tokens | assigns):
+    for i in sorted(tokens.keys() | assigns):
         n, text = lines[i]
         spans: list[tuple[int, int]] = []
-        for slug, observed, hints, pat in _TOKENS:
-            if not any(h in text for h in hints):
+        maybe = tokens.get(i, ())
+        for k, (slug, observed, hints, pat) in enumerate(_TOKENS):
+            if k not in maybe or not any(h in text for h in hints):
                 continue  # the cheap trigger: the format's fixed text is not on the line
             for m in itertools.islice(_rx(pat).finditer(text), 8):
                 if any(a < m.end() and m.start() < b for a, b in spans):
