@@ -9,7 +9,7 @@ wherever the gatekeeper runs:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from gatekeeper import git
@@ -59,7 +59,8 @@ class _Reader:
     def prefetch(self, change: ChangeSet, paths: list[str], old: bool) -> None:
         """Read the blobs :meth:`data` is about to be asked for, in one batch."""
         specs = [s for s in (self.spec(change, p, old) for p in paths) if s is not None]
-        self.ahead.clear()  # what was read ahead and never asked for is dropped
+        if len(self.ahead) > 64:
+            self.ahead.clear()  # read ahead and never asked for: dropped, not kept forever
         if len(specs) > 1:
             for spec, got in zip(specs, self.cat.read_many(specs), strict=True):
                 self.ahead[spec] = None if got is None or got[1] != "blob" else got[3]
@@ -244,8 +245,8 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
                           read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
         count = 0
-        for change in git.log_changes(repo, include, exclude, exclude_refs=exclude_refs,
-                                      limit=limit):
+        for change in _read_ahead(cat, git.log_changes(repo, include, exclude,
+                                                       exclude_refs=exclude_refs, limit=limit)):
             count += 1
             sha = change.commit
             assert sha is not None
@@ -289,6 +290,26 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         if count == 0 and base_label:
             report.notices.append(f"no commits in {base_label}")
         return finish(repo, report, last_ctx, opts)
+
+
+def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet]) -> Iterator[ChangeSet]:
+    """``changes``, parsed a few commits ahead of their judging, so that the blob counts
+    file-size needs for them are read in one round trip (a range would otherwise wait for
+    cat-file once per commit that grows a file). At most 32 commits or 20,000 added lines
+    are held ahead."""
+    from gatekeeper.rules.content import prime_line_counts
+
+    window: list[ChangeSet] = []
+    held = 0
+    for change in changes:
+        window.append(change)
+        held += sum(f.added for f in change.files)
+        if len(window) >= 32 or held >= 20_000:
+            prime_line_counts(cat, window)
+            yield from window
+            window, held = [], 0
+    prime_line_counts(cat, window)
+    yield from window
 
 
 def _release(change: ChangeSet) -> None:
@@ -523,11 +544,11 @@ def _merge_views(repo: git.Repo, cat: git.CatFile, merges: list[tuple[ChangeSet,
     if not merges:
         return []
     jobs: list[tuple[str, str, ChangeSet, str]] = []
-    for change, _ident in merges:
-        for parent in change.parents:
-            got = cat.info(f"{parent}^{{tree}}")
-            if got is not None and got[0] != change.tree:
-                jobs.append((got[0], change.tree, change, parent))
+    pairs = [(change, parent) for change, _ident in merges for parent in change.parents]
+    trees = cat.info_many([f"{parent}^{{tree}}" for _, parent in pairs])
+    for (change, parent), got in zip(pairs, trees, strict=True):
+        if got is not None and got[0] != change.tree:
+            jobs.append((got[0], change.tree, change, parent))
     if not jobs:
         return []
     out = git.run(["diff-tree", "--stdin", "-r", "--raw", "-z", "--no-renames", "--no-abbrev",

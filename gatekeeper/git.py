@@ -274,20 +274,8 @@ class CatFile:
         git waits on us. Answers are yielded as they are read, so a caller that keeps only a
         verdict per blob holds one blob at a time; one that stops early still leaves the
         process in step (the rest of the batch is read and dropped)."""
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        k = 0
-        while k < len(specs):
-            batch: list[bytes] = []
-            size = 0
-            while k < len(specs) and (not batch or size < 16 << 10):
-                line = b"contents " + specs[k].encode("utf-8", "surrogateescape") + b"\n"
-                batch.append(line)
-                size += len(line)
-                k += 1
-            stdin.write(b"".join(batch))
-            stdin.flush()
-            left = len(batch)
+        for batch in self._batches("contents", specs):
+            left = batch
             try:
                 while left:
                     left -= 1
@@ -297,6 +285,35 @@ class CatFile:
                     left -= 1
                     self._answer(0)
 
+    def _batches(self, verb: str, specs: Sequence[str]) -> Iterator[int]:
+        """Write the ``verb`` commands of ``specs`` in batches of at most 16 KiB (they fit in
+        the pipe, so writing never waits on git while git waits on us); yield each batch's
+        size once it is written, for the caller to read that many answers."""
+        stdin = self._proc.stdin
+        assert stdin is not None
+        head = verb.encode() + b" "
+        k = 0
+        while k < len(specs):
+            batch: list[bytes] = []
+            size = 0
+            while k < len(specs) and (not batch or size < 16 << 10):
+                line = head + specs[k].encode("utf-8", "surrogateescape") + b"\n"
+                batch.append(line)
+                size += len(line)
+                k += 1
+            stdin.write(b"".join(batch))
+            stdin.flush()
+            yield len(batch)
+
+    def info_many(self, specs: Sequence[str]) -> list[tuple[str, str] | None]:
+        """:meth:`info` of each of ``specs``, in order, one round trip per batch."""
+        out: list[tuple[str, str] | None] = []
+        for batch in self._batches("info", specs):
+            for _ in range(batch):
+                got = self._header()
+                out.append(None if got is None else (got[0], got[1]))
+        return out
+
     def _answer(self, limit: int | None) -> tuple[str, str, int, bytes] | None:
         got = self._header()
         return None if got is None else self._body(got, limit)
@@ -304,11 +321,26 @@ class CatFile:
     def line_count(self, spec: str) -> int:
         """Lines of a blob, counted in pieces (a huge blob never sits in memory)."""
         got = self._ask(f"contents {spec}")
-        if got is None:
-            return 0
+        return 0 if got is None else self._count(got[2])
+
+    def line_counts(self, specs: Sequence[str]) -> list[int | None]:
+        """:meth:`line_count` of each of ``specs`` (None when absent or not a blob), in
+        order, one round trip per batch."""
+        out: list[int | None] = []
+        for batch in self._batches("contents", specs):
+            for _ in range(batch):
+                got = self._header()
+                if got is None:
+                    out.append(None)
+                    continue
+                lines = self._count(got[2])
+                out.append(lines if got[1] == "blob" else None)
+        return out
+
+    def _count(self, size: int) -> int:
         stdout = self._proc.stdout
         assert stdout is not None
-        left, lines, last = got[2], 0, b"\n"
+        left, lines, last = size, 0, b"\n"
         while left > 0:
             piece = stdout.read(min(left, 1 << 20))
             if not piece:

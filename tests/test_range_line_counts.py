@@ -54,22 +54,28 @@ def test_counts_carried_through_a_range_equal_each_commit_alone(tmp_path: Path) 
     assert "file grew from 595 to 605 lines (limit 600)" in hit["message"]
 
 
-def test_a_file_older_than_the_range_is_read_once_then_derived(tmp_path: Path) -> None:
+def test_files_older_than_the_range_are_counted_once_then_derived(tmp_path: Path) -> None:
+    """Files the range never saw made are counted (together, ahead of judging), then derived."""
     repo = make_repo(tmp_path / "r")
-    repo.commit("old file", files={"app/old.py": _lines(597)})
+    repo.commit("old files", files={"app/old.py": _lines(597), "app/other.py": _lines(590)})
     base = repo.head()
-    body = _lines(597) + _lines(2, "a")  # 599: read (the range never saw it made)
+    body = _lines(597) + _lines(2, "a")  # 599: counted (the range never saw it made)
     made = [repo.commit("grow", files={"app/old.py": body})]
+    made.append(repo.commit("grow the other", files={"app/other.py": _lines(590) + "z = 0\n"}))
     body = body.replace("v0 = 0\n", "") + _lines(3, "b")  # -1 +3: 601, derived from 599
     made.append(repo.commit("grow past", files={"app/old.py": body}))
     body = body + _lines(1, "c")  # already past the limit: no new finding
     made.append(repo.commit("grow more", files={"app/old.py": body}))
+    other = _lines(590) + "z = 0\n" + _lines(10, "y")  # 591 + 10: 601
+    made.append(repo.commit("the other past", files={"app/other.py": other}))
 
     found = _check(repo, f"{base}..HEAD")
     assert _messages(found) == _alone(repo, made)
-    (hit,) = found
-    assert hit["commit"] == made[1][:12]
-    assert "file grew from 599 to 601 lines (limit 600)" in hit["message"]
+    got = {f["paths"][0]: f for f in found}
+    assert got["app/old.py"]["commit"] == made[2][:12]
+    assert "file grew from 599 to 601 lines (limit 600)" in got["app/old.py"]["message"]
+    assert got["app/other.py"]["commit"] == made[4][:12]
+    assert "file grew from 591 to 601 lines (limit 600)" in got["app/other.py"]["message"]
 
 
 def test_the_same_content_under_two_names_counts_the_same(tmp_path: Path) -> None:

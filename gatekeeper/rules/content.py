@@ -16,8 +16,11 @@ from gatekeeper.engine import Hit
 from gatekeeper.globs import match_any
 
 if TYPE_CHECKING:
-    from gatekeeper.changes import FileChange
+    from collections.abc import Sequence
+
+    from gatekeeper.changes import ChangeSet, FileChange
     from gatekeeper.engine import CheckContext
+    from gatekeeper.git import CatFile
     from gatekeeper.policy import Rule
 
 
@@ -51,6 +54,13 @@ def _vendored(cc: CheckContext, f: FileChange) -> bool:
     *.min.*), or by ``linguist-vendored`` / ``linguist-generated`` in the parent's
     .gitattributes (root and every directory above the file; the deepest match wins)."""
     parts = f.path.split("/")[:-1]
+    if cc.env.prefetch is not None and cc.change.parents:  # one round trip for every level
+        parent = cc.change.parents[0]
+        dirs = ["/".join(parts[:k]) for k in range(len(parts) + 1)]
+        missing = [d for d in dirs if (parent, d) not in _ATTRS]
+        if len(missing) > 1:
+            cc.env.prefetch(cc.change, [f"{d}/.gitattributes" if d else ".gitattributes"
+                                        for d in missing], True)
     patterns = [p for k in range(len(parts) + 1)
                 for p in _attr_patterns(cc, "/".join(parts[:k]))]
     return signals.is_vendored(f.path, patterns)
@@ -183,6 +193,34 @@ def _remember(blob: str, lines: int) -> None:
     _LINES[blob] = lines
 
 
+def prime_line_counts(cat: CatFile, changes: Sequence[ChangeSet]) -> None:
+    """Count, in one round trip, the lines of the source files that :func:`file_size` will
+    need over ``changes`` (the next commits of a range, parents first) and could not derive:
+    the grown ones whose count before is unknown. A later commit of the same file derives
+    its count from these. Which files a file-size rule selects is not known here, so this
+    asks about every grown source file of the default languages; any other is read when
+    judged, as before."""
+    want: list[str] = []
+    made: set[str] = set()  # new blobs whose counts will be known when their turn comes
+    for change in changes:
+        if change.is_merge:
+            continue
+        for f in change.files:
+            if (f.binary or f.is_gitlink or not f.added_lines or f.new_mode not in _REGULAR
+                    or not f.new_blob.strip("0") or not signals.is_source(f.path, {})):
+                continue
+            if (f.new_blob in _LINES or f.is_new or (f.old_mode in _REGULAR and (
+                    f.old_blob in _LINES or f.old_blob in made))):
+                made.add(f.new_blob)
+            elif f.added > f.deleted:
+                want.append(f.new_blob)
+                made.add(f.new_blob)
+    if len(want) > 1:
+        for blob, lines in zip(want, cat.line_counts(want), strict=True):
+            if lines is not None:
+                _remember(blob, lines)
+
+
 def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit]:
     """Source files that grow past the size limit with this change."""
     read = cc.env.read_text
@@ -193,7 +231,12 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
     sources = [f for f in _text_files(files) if signals.is_source(f.path, rule.params)]
     known: dict[int, int] = {}  # id(f) -> its new line count, derived without a read
     for f in sources:
-        if merge or f.new_mode not in _REGULAR or not f.new_blob.strip("0"):
+        if f.new_mode not in _REGULAR or not f.new_blob.strip("0"):
+            continue
+        if f.new_blob in _LINES:  # counted ahead (prime_line_counts) or seen before
+            known[id(f)] = _LINES[f.new_blob]
+            continue
+        if merge:
             continue  # a combined diff's counts are not against one parent
         if f.is_new:
             # A new file's patch adds every one of its lines, so its length is known
