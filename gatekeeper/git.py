@@ -413,31 +413,111 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
                 ) -> Iterator[ChangeSet]:
     """Stream every commit reachable from ``include`` and not from ``exclude``, oldest first.
 
-    One ``git log`` process for any number of commits. Merge commits carry a combined
-    diff: only what differs from every parent.
+    A constant number of ``git log`` processes for any number of commits. Merge commits
+    carry a combined diff: only what differs from every parent. Most merges have none, and
+    asking git for one with copy detection is what made a range cost twice ``git log -p``
+    (every merge diffed against each parent, with copies searched among everything the
+    merged branch brought). So the commits come from one ``git log`` without merge diffs,
+    and the merges' combined diffs from side streams, asked only for the merges that have
+    one (see :func:`_merge_kinds`); what each merge gets is exactly what one stream with
+    ``--diff-merges=combined`` gave it.
     """
     cwd, env, cfg = attribute_free(repo)
     text = ["--text"] if "--text" in cfg else []
-    args = [*cfg[:4], "log", "--reverse", "--topo-order", "--no-show-signature", "--no-relative",
-            LOG_FORMAT, "--diff-merges=combined", *_LOG_DIFF_OPTS, *text]
-    if limit is not None:
-        args.append(f"--max-count={limit}")
-    stdin_revs = [*include, *(f"^{r}" for r in exclude)]
-    args.append("--stdin")
-    if exclude_refs:
-        # e.g. ["--all"] on a server: only commits new to the repository.
-        args += ["--not", *exclude_refs]
-    proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                  stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
-    widen_pipe(proc.stdout)
-    proc.stdin.write(("\n".join(stdin_revs) + "\n").encode())
-    proc.stdin.close()
-    yield from parse_log_stream(proc.stdout)
+    walk = ["--reverse", "--topo-order", *([f"--max-count={limit}"] if limit is not None else [])]
+    revs = ("\n".join([*include, *(f"^{r}" for r in exclude)]) + "\n").encode()
+    nots = ["--not", *exclude_refs] if exclude_refs else []  # e.g. --all: new commits only
+
+    def stream(args: list[str], stdin: bytes, diff_opts: Sequence[str] = _LOG_DIFF_OPTS,
+               ) -> tuple[subprocess.Popen[bytes], Iterator[ChangeSet]]:
+        proc = _popen([*cfg[:4], "log", "--no-show-signature", "--no-relative", LOG_FORMAT,
+                       *diff_opts, *text, *args, "--stdin"], cwd, extra_env=env,
+                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None
+        widen_pipe(proc.stdout)
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        return proc, parse_log_stream(proc.stdout)
+
+    if limit is not None and limit <= 1:  # one commit (a hook's own): no side streams
+        proc, changes = stream([*walk, "--diff-merges=combined", *nots], revs)
+        yield from changes
+        _finish(proc)
+        return
+    main, changes = stream([*walk, "--diff-merges=off", *nots], revs)
+    kinds = _merge_kinds(repo, cwd, env, walk, revs, nots)
+    sides: dict[str, tuple[subprocess.Popen[bytes], Iterator[ChangeSet]]] = {}
+    # Renames change nothing in a "plain" merge's diff, so none are looked for (not even
+    # the -M that diff.renames turns on by default).
+    for name, opts in (("plain", (*(o for o in _LOG_DIFF_OPTS if o != "-C"), "--no-renames")),
+                       ("copies", _LOG_DIFF_OPTS)):
+        these = [sha for sha, k in kinds.items() if k == name]  # in stream order (dict order)
+        if these:
+            sides[name] = stream(["--no-walk=unsorted", "--diff-merges=combined"],
+                                 ("\n".join(these) + "\n").encode(), opts)
+    for change in changes:
+        kind = kinds.get(change.commit or "") if change.is_merge else None
+        if kind is not None:
+            got = next(sides[kind][1], None)
+            if got is None or got.commit != change.commit:
+                raise GitError(f"git log gave no combined diff for merge {change.commit}")
+            change = got
+        yield change
+    _finish(main)
+    for proc, rest in sides.values():
+        if next(rest, None) is not None:
+            raise GitError("git log gave combined diffs for merges outside the range")
+        _finish(proc)
+
+
+def _finish(proc: subprocess.Popen[bytes]) -> None:
     err = proc.stderr.read() if proc.stderr else b""
     if proc.wait() != 0:
         msg = err.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git log failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+
+
+def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], revs: bytes,
+                 nots: list[str]) -> dict[str, str]:
+    """The range's merges that have a combined diff, in stream order, each with the side
+    stream that gives it exactly: ``"plain"`` when every path in it is modified (status M)
+    against every parent, ``"copies"`` otherwise. A merge not listed has an empty one.
+
+    Found with ``diff-tree -c --no-renames`` (trees only, no file contents). Rename and
+    copy detection only ever turn an added path into a rename or copy (a modified path
+    stays modified, a deleted one may be absorbed into a rename), so the paths of the
+    combined diff with ``-C`` are a subset of these: a merge with none here has none there,
+    and a merge whose paths are all modified against every parent has the same paths,
+    pairs and patch with or without ``-C``. Anything unexpected in git's answer: every
+    merge goes to the ``-C`` stream, as if nothing were known.
+    """
+    listed = run(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, input=revs,
+                 extra_env=env).split(b"\n")
+    merges = [fields[0].decode() for fields in map(bytes.split, listed) if len(fields) > 2]
+    if not merges:
+        return {}
+    everything = dict.fromkeys(merges, "copies")
+    out = run(["diff-tree", "--stdin", "-c", "-r", "--no-renames", "--raw", "-z", "--no-abbrev"],
+              cwd, input=("\n".join(merges) + "\n").encode(), extra_env=env)
+    where = {sha.encode(): k for k, sha in enumerate(merges)}
+    statuses: dict[int, set[int]] = {}
+    tokens = out.split(b"\0")
+    cur, k = -1, 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token.startswith(b"::") and cur >= 0 and k + 1 < len(tokens):
+            statuses[cur].update(token.rsplit(b" ", 1)[-1])  # one letter per parent
+            k += 2  # the path follows; it is never read as anything else
+        elif where.get(token, -1) > cur:
+            cur = where[token]
+            statuses[cur] = set()
+            k += 1
+        elif token == b"" and k == len(tokens) - 1:
+            k += 1
+        else:
+            return everything
+    return {sha: "plain" if statuses[i] <= {ord("M")} else "copies"
+            for i, sha in enumerate(merges) if statuses.get(i)}
 
 
 def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Sequence[str],
