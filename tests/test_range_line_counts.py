@@ -96,3 +96,21 @@ def test_the_same_content_under_two_names_counts_the_same(tmp_path: Path) -> Non
     got = {f["paths"][0]: f["message"] for f in found}
     assert "from 555 to 605 lines" in got["app/a.py"]
     assert "from 580 to 601 lines" in got["app/b.py"]
+
+
+def test_bundles_are_not_counted_unless_the_parent_takes_them_back(tmp_path: Path) -> None:
+    """A file vendored by its name gets no file-size finding (and is not read for one); the
+    parent's ``linguist-vendored=false`` takes it back, counts and all."""
+    repo = make_repo(tmp_path / "r")
+    repo.commit("bundles", files={"static/js/lib/a.js": _lines(599, "var a"),
+                                  "static/js/lib/b.js": _lines(599, "var b")})
+    base = repo.head()
+    made = [repo.commit("grow a", files={"static/js/lib/a.js": _lines(605, "var a")})]
+    assert _check(repo, f"{base}..HEAD") == []
+    repo.commit("take lib back", files={".gitattributes": "static/js/lib/** linguist-vendored=false\n"})
+    made.append(repo.commit("grow b", files={"static/js/lib/b.js": _lines(603, "var b")}))
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    (hit,) = found
+    assert hit["paths"] == ["static/js/lib/b.js"] and hit["commit"] == made[1][:12]
+    assert "file grew from 599 to 603 lines (limit 600)" in hit["message"]

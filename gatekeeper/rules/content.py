@@ -207,8 +207,9 @@ def prime_line_counts(cat: CatFile, changes: Sequence[ChangeSet]) -> None:
             continue
         for f in change.files:
             if (f.binary or f.is_gitlink or not f.added_lines or f.new_mode not in _REGULAR
-                    or not f.new_blob.strip("0") or not signals.is_source(f.path, {})):
-                continue
+                    or not f.new_blob.strip("0") or not signals.is_source(f.path, {})
+                    or signals.vendored_path(f.path)):
+                continue  # a bundle file_size skips is not read (see there)
             if (f.new_blob in _LINES or f.is_new or (f.old_mode in _REGULAR and (
                     f.old_blob in _LINES or f.old_blob in made))):
                 made.add(f.new_blob)
@@ -247,7 +248,10 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
         else:
             continue
         _remember(f.new_blob, known[id(f)])
-    grown = [f for f in sources if f.added > f.deleted]
+    # A file vendored by its name gets no finding, so it is not counted (minified bundles
+    # are the biggest blobs a range reads), unless the parent's attributes take it back.
+    grown = [f for f in sources if f.added > f.deleted
+             and not (signals.vendored_path(f.path) and _vendored(cc, f))]
     if cc.env.prefetch is not None:  # one round trip for the commit's blobs, not one each
         cc.env.prefetch(cc.change, [f.path for f in grown if id(f) not in known and not (
             f.is_new and not merge)], False)
