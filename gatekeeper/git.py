@@ -33,6 +33,8 @@ ZERO = "0" * 40
 _TREE_PAIR = re.compile(rb"([0-9a-f]{40,64}) ([0-9a-f]{40,64})\n")
 
 # Options that make git's output independent of the user's configuration.
+#: core.bigFileThreshold, forced (see _CONFIG): diff treats a bigger file as binary.
+BIG_FILE = 512 << 20
 _CONFIG = (
     "-c", "core.quotePath=false",
     "-c", "diff.noprefix=false",
@@ -40,6 +42,9 @@ _CONFIG = (
     "-c", "diff.relative=false",
     "-c", "log.showSignature=false",
     "-c", "color.ui=never",
+    # git's default: a repository's own lower value would make diff call text files binary
+    # (their lines unscanned and uncounted), so a client could set it to hide a change.
+    "-c", f"core.bigFileThreshold={BIG_FILE}",
 )
 # --text: attributes (``-diff``, ``binary``, a ``diff=`` driver) never hide lines; the parser
 # decides binary-ness by content instead. -C: renames and copies keep their source path.
@@ -305,13 +310,12 @@ class CatFile:
             stdin.flush()
             yield len(batch)
 
-    def info_many(self, specs: Sequence[str]) -> list[tuple[str, str] | None]:
-        """:meth:`info` of each of ``specs``, in order, one round trip per batch."""
-        out: list[tuple[str, str] | None] = []
+    def info_many(self, specs: Sequence[str]) -> list[tuple[str, str, int] | None]:
+        """(object id, type, size) of each of ``specs`` (None if absent), in order, one round
+        trip per batch."""
+        out: list[tuple[str, str, int] | None] = []
         for batch in self._batches("info", specs):
-            for _ in range(batch):
-                got = self._header()
-                out.append(None if got is None else (got[0], got[1]))
+            out.extend(self._header() for _ in range(batch))
         return out
 
     def _answer(self, limit: int | None) -> tuple[str, str, int, bytes] | None:
@@ -544,6 +548,15 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
             # their base trees), a round trip per batch: git's own test, a NUL in the first
             # 8,000 bytes; an absent side counts as text. Only the verdicts are kept.
             specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)})
+            if "--text" not in cfg:
+                # No attributes at all: git called a file binary by that same test, unless
+                # a side is over core.bigFileThreshold. Only such suspects are read.
+                over = {spec for spec, got in zip(specs, reader.info_many(specs), strict=True)
+                        if got is not None and got[2] > BIG_FILE}
+                suspects = [(pair, path) for pair, path in suspects
+                            if f"{pair[0]}:{path}" in over or f"{pair[1]}:{path}" in over]
+                specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects
+                                for k in (0, 1)})
             text = {spec: got is None or got[1] != "blob" or b"\0" not in got[3]
                     for spec, got in zip(specs, reader.read_many(specs, BINARY_PROBE),
                                          strict=True)}

@@ -240,6 +240,28 @@ def test_attributes_do_not_shrink_the_scope_budget_in_ci(tmp_path: Path) -> None
     assert findings(report, "scope-budget"), report["findings"]
 
 
+@pytest.mark.parametrize("how", ["bigFileThreshold", "info/attributes"])
+def test_text_git_calls_binary_still_counts_in_the_scope_budget(tmp_path: Path,
+                                                                how: str) -> None:
+    """git's numstat calls a text file binary when it is over core.bigFileThreshold, or when
+    the administrator's info/attributes says so: the range counts its lines all the same."""
+    repo, base = client_repo(tmp_path, estimate=10)
+    if how == "bigFileThreshold":
+        repo.git("config", "core.bigFileThreshold", "1k")
+    else:
+        info = Path(repo.git("rev-parse", "--git-common-dir").stdout.strip())
+        info = info if info.is_absolute() else repo.path / info
+        (info / "info").mkdir(exist_ok=True)
+        (info / "info" / "attributes").write_text("*.py binary\n", encoding="utf-8")
+    body = "# big\n" + "".join(f"value_number_{i} = {i} * 1000\n" for i in range(60))
+    assert len(body) > 1024
+    repo.commit("big", agent="backend-coder", files={"src/auth/big.py": body})
+    numstat = repo.git("diff-tree", "--numstat", "-r", "HEAD~1", "HEAD").stdout
+    assert numstat.startswith("-\t-\t"), numstat  # git itself counts nothing
+    (hit,) = findings(check(repo, "range", base), "scope-budget")
+    assert "61 of 10" in hit["message"], hit["message"]
+
+
 def test_real_binary_files_stay_binary(tmp_path: Path) -> None:
     """Binary by content (a NUL byte): not scanned, counted as zero lines, as before."""
     repo, base = client_repo(tmp_path, estimate=10)
