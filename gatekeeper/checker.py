@@ -245,8 +245,10 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
                           read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
         count = 0
+        probes: dict[str, bytes | None] = {}
         for change in _read_ahead(cat, git.log_changes(repo, include, exclude,
-                                                       exclude_refs=exclude_refs, limit=limit)):
+                                                       exclude_refs=exclude_refs, limit=limit),
+                                  probes):
             count += 1
             sha = change.commit
             assert sha is not None
@@ -257,7 +259,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ctx = ctx_for(change.parents[0] if change.parents else None)
             last_ctx = ctx
             _expand_copies(cat, change)
-            _decode_wide(cat, change)
+            _decode_wide(cat, change, probes)
 
             def open_halts(c: Context = ctx) -> dict[str, list[str]]:
                 if c.key not in halts_cache:
@@ -292,12 +294,21 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         return finish(repo, report, last_ctx, opts)
 
 
-def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet]) -> Iterator[ChangeSet]:
-    """``changes``, parsed a few commits ahead of their judging, so that the blob counts
-    file-size needs for them are read in one round trip (a range would otherwise wait for
-    cat-file once per commit that grows a file). At most 32 commits or 20,000 added lines
-    are held ahead."""
+def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
+                probes: dict[str, bytes | None]) -> Iterator[ChangeSet]:
+    """``changes``, parsed a few commits ahead of their judging, so that what is read of
+    their blobs is read in one round trip per window (a range would otherwise wait for
+    cat-file once per commit): the line counts file-size needs, and into ``probes`` (blob ->
+    first bytes, None when not a blob) the start of every binary file, for
+    :func:`_decode_wide`. At most 32 commits or 20,000 added lines are held ahead."""
     from gatekeeper.rules.content import prime_line_counts
+
+    def fill(window: list[ChangeSet]) -> None:
+        prime_line_counts(cat, window)
+        probes.clear()
+        blobs = list(dict.fromkeys(f.new_blob for c in window for f in _wide_candidates(c)))
+        for blob, got in zip(blobs, cat.read_many(blobs, 4) if blobs else (), strict=True):
+            probes[blob] = got[3] if got is not None and got[1] == "blob" else None
 
     window: list[ChangeSet] = []
     held = 0
@@ -305,10 +316,10 @@ def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet]) -> Iterator[Chan
         window.append(change)
         held += sum(f.added for f in change.files)
         if len(window) >= 32 or held >= 20_000:
-            prime_line_counts(cat, window)
+            fill(window)
             yield from window
             window, held = [], 0
-    prime_line_counts(cat, window)
+    fill(window)
     yield from window
 
 
@@ -450,16 +461,28 @@ def _expand_copies(cat: git.CatFile, change: ChangeSet) -> None:
         f.added_lines = list(enumerate(lines, 1))
 
 
-def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:
-    """Give content rules the lines of UTF-16/UTF-32 files (with a BOM), which the patch shows
-    as binary (NUL bytes). The added lines are the new file's lines that the old one lacks."""
-    wide = [f for f in change.files
+def _wide_candidates(change: ChangeSet) -> list[FileChange]:
+    """The files of ``change`` that may be UTF-16/UTF-32 text: binary, present, not a gitlink."""
+    return [f for f in change.files
             if f.binary and not f.is_deleted and not f.is_gitlink and f.new_blob.strip("0")]
+
+
+def _decode_wide(cat: git.CatFile, change: ChangeSet,
+                 probes: Mapping[str, bytes | None] | None = None) -> None:
+    """Give content rules the lines of UTF-16/UTF-32 files (with a BOM), which the patch shows
+    as binary (NUL bytes). The added lines are the new file's lines that the old one lacks.
+    ``probes``: the first bytes of binary blobs, read ahead (see :func:`_read_ahead`)."""
+    wide = _wide_candidates(change)
     # The first bytes of every binary file of the commit, in one round trip: most are images.
-    probes = list(cat.read_many([f.new_blob for f in wide], 4)) if wide else []
-    for f, probe in zip(wide, probes, strict=True):
+    known = probes or {}
+    unread = [f.new_blob for f in wide if f.new_blob not in known]
+    heads: dict[str, bytes | None] = {}
+    for blob, probe in zip(unread, cat.read_many(unread, 4) if unread else (), strict=True):
+        heads[blob] = probe[3] if probe is not None and probe[1] == "blob" else None
+    for f in wide:
         limit = scan_limit()
-        codec = _wide_codec(probe[3]) if probe is not None and probe[1] == "blob" else None
+        head = known[f.new_blob] if f.new_blob in known else heads[f.new_blob]
+        codec = _wide_codec(head) if head is not None else None
         if codec is None:
             continue
         got = cat.read_prefix(f.new_blob, limit)
@@ -481,7 +504,10 @@ def _decode_wide(cat: git.CatFile, change: ChangeSet) -> None:
                 old_lines[line] -= 1
             else:
                 added.append((n, line))
+        from gatekeeper.rules.content import mark_decoded  # only for a decoded file
+
         f.binary = False
+        mark_decoded(f)  # file-size reads its counts: they come from no patch
         f.added_lines = added
         f.added = len(added)
         f.deleted = sum(old_lines.values())

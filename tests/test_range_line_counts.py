@@ -114,3 +114,38 @@ def test_bundles_are_not_counted_unless_the_parent_takes_them_back(tmp_path: Pat
     (hit,) = found
     assert hit["paths"] == ["static/js/lib/b.js"] and hit["commit"] == made[1][:12]
     assert "file grew from 599 to 603 lines (limit 600)" in hit["message"]
+
+
+def test_a_copy_counts_as_the_new_file_it_is(tmp_path: Path) -> None:
+    """A copy's counts are its whole content (the range gives it as a new file), so its
+    source's count is not added to them: a 590-line copy of a 590-line file is no finding."""
+    repo = make_repo(tmp_path / "r")
+    base = repo.head()
+    body = _lines(590)
+    made = [repo.commit("create", files={"app/a.py": body})]
+    # -C finds copies from files changed in the same commit: change the source too.
+    copy = body.replace("v0 = 0\n", "b0 = 0\n")  # not the source's blob: its count is unknown
+    made.append(repo.commit("copy", files={"app/a.py": body + "tail = 1\n", "app/b.py": copy}))
+    show = repo.git("show", "-C", "--name-status", "--format=", "HEAD").stdout
+    assert show.startswith("M\tapp/a.py") and "\nC" in show, show  # git does see a copy
+    made.append(repo.commit("grow the copy", files={"app/b.py": copy + _lines(15, "c")}))
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    (hit,) = found
+    assert hit["paths"] == ["app/b.py"] and hit["commit"] == made[2][:12]
+    assert "file grew from 590 to 605 lines (limit 600)" in hit["message"]
+
+
+def test_a_utf16_source_file_is_judged_as_each_commit_alone_judges_it(tmp_path: Path) -> None:
+    """UTF-16 files are decoded by the range reader (their patch is binary): their counts
+    are read, never carried from one commit to the next."""
+    repo = make_repo(tmp_path / "r")
+    base = repo.head()
+
+    def utf16(text: str) -> bytes:
+        return b"\xff\xfe" + text.encode("utf-16-le")
+
+    made = [repo.commit("create", files={"app/w.cs": utf16(_lines(590, "int v"))})]
+    made.append(repo.commit("grow", files={"app/w.cs": utf16(_lines(598, "int v"))}))
+    made.append(repo.commit("grow past", files={"app/w.cs": utf16(_lines(640, "int v"))}))
+    assert _messages(_check(repo, f"{base}..HEAD")) == _alone(repo, made)

@@ -187,6 +187,18 @@ _LINES: dict[str, int] = {}
 _REGULAR = ("100644", "100755")
 
 
+#: Blobs of files whose counts were not read from a patch (UTF-16/32 files decoded by the
+#: range reader): their counts are never derived, only read.
+_DECODED: set[str] = set()
+
+
+def mark_decoded(f: FileChange) -> None:
+    """``f``'s added and deleted counts come from decoding its blobs, not from a patch."""
+    if len(_DECODED) >= 10_000:
+        _DECODED.clear()
+    _DECODED.update((f.old_blob, f.new_blob))
+
+
 def _remember(blob: str, lines: int) -> None:
     if len(_LINES) >= 20_000:
         _LINES.clear()
@@ -232,7 +244,8 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
     sources = [f for f in _text_files(files) if signals.is_source(f.path, rule.params)]
     known: dict[int, int] = {}  # id(f) -> its new line count, derived without a read
     for f in sources:
-        if f.new_mode not in _REGULAR or not f.new_blob.strip("0"):
+        if (f.new_mode not in _REGULAR or not f.new_blob.strip("0")
+                or (_DECODED and (f.new_blob in _DECODED or f.old_blob in _DECODED))):
             continue
         if f.new_blob in _LINES:  # counted ahead (prime_line_counts) or seen before
             known[id(f)] = _LINES[f.new_blob]
@@ -264,7 +277,8 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
             if text is None:
                 continue
             new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-            if not merge and f.new_mode in _REGULAR and f.new_blob.strip("0"):
+            if not merge and f.new_mode in _REGULAR and f.new_blob.strip("0") and not (
+                    _DECODED and f.new_blob in _DECODED):
                 _remember(f.new_blob, new_lines)
         old_lines = new_lines - f.added + f.deleted
         sh = signals.file_size(f.path, old_lines, new_lines, rule.params)
