@@ -22,6 +22,7 @@ Printed, as Python constants ready for ``benchmarks/real_history.py`` (quantiles
 - ``FILE_LINES``: line count of the pre-image of modified text files (status M);
 - ``ADDED_PER_MODIFIED``, ``DELETED_PER_MODIFIED``, ``HUNKS_PER_MODIFIED``: added and
   deleted lines and hunks of those changes; ``NEW_FILE_LINES``: lines of added text files;
+- ``BINARY_BYTES``: size of the binary files added or modified;
 - ``PY_LINE_KINDS``: share of added ``.py`` lines per kind (:func:`py_kind`: blank, comment,
   SQL ``execute(`` call, logging call, secret-like assignment of a literal, ...);
 - ``PURE_RENAMES``: share of renames without a content change; ``TREE_FILES``: the median
@@ -148,6 +149,7 @@ class Stats:
     deleted_mod: list[int] = field(default_factory=list)
     hunks_mod: list[int] = field(default_factory=list)
     new_file_lines: list[int] = field(default_factory=list)
+    binary_bytes: list[int] = field(default_factory=list)
     py_kinds: Counter[str] = field(default_factory=Counter)
     long_line_changes: int = 0
     text_changes: int = 0
@@ -158,10 +160,10 @@ class Stats:
     tree_files: list[int] = field(default_factory=list)
 
 
-def _commits(git_dir: Path) -> tuple[list[str], set[str]]:
-    """Non-merge commits of HEAD (oldest first) and those whose diff names an absent blob."""
+def _commits(git_dir: Path, revs: Sequence[str]) -> tuple[list[str], set[str]]:
+    """Non-merge commits of ``revs`` (oldest first) and those whose diff names an absent blob."""
     raw = git(git_dir, "log", "--no-merges", "--no-renames", "--raw", "--no-abbrev", "--reverse",
-              "--format=@%H", "HEAD").decode("utf-8", "surrogateescape")
+              "--format=@%H", *revs, "--").decode("utf-8", "surrogateescape")
     order: list[str] = []
     blobs: dict[str, list[str]] = {}
     for line in raw.splitlines():
@@ -220,21 +222,22 @@ def _read_blobs(git_dir: Path, shas: Sequence[str]) -> dict[str, bytes | None]:
     return got
 
 
-def measure(git_dir: Path, st: Stats) -> None:
-    """Add ``git_dir``'s samples to ``st``."""
+def measure(git_dir: Path, st: Stats, revs: Sequence[str] = ("HEAD",)) -> None:
+    """Add the samples of ``revs`` (``git log`` arguments) in ``git_dir`` to ``st``."""
     st.tree_files.append(git(git_dir, "ls-tree", "-r", "HEAD").count(b"\n"))
-    order, bad = _commits(git_dir)
+    order, bad = _commits(git_dir, revs)
     good = [c for c in order if c not in bad]
     st.commits += len(good)
     st.skipped += len(bad)
     preimages: list[str] = []
+    binaries: list[str] = []
     for _, rows in _diffs(git_dir, good, "--raw", "--numstat"):
         raws = [r for r in rows if r.startswith(":")]
         nums = [r for r in rows if r and not r.startswith(":")]
         st.files_per_commit.append(sum(1 for r in raws if "160000" not in r[:15]))
         for raw, num in zip(raws, nums, strict=True):
             meta, path = raw.split("\t", 1)
-            old_mode, new_mode, old, _, status = meta.split()
+            old_mode, new_mode, old, new, status = meta.split()
             if "160000" in (old_mode[1:], new_mode):
                 st.gitlinks += 1  # a submodule moved: no file changed
                 continue
@@ -242,6 +245,8 @@ def measure(git_dir: Path, st: Stats) -> None:
             binary = added == "-"
             st.kinds[kind_of(path.split("\t")[-1], binary)] += 1
             if binary:
+                if new != ZERO:
+                    binaries.append(new)
                 continue
             st.added_per_file.append(int(added))
             st.status[status[0]] += 1
@@ -252,6 +257,10 @@ def measure(git_dir: Path, st: Stats) -> None:
                 st.deleted_mod.append(int(deleted))
             elif status == "A":
                 st.new_file_lines.append(int(added))
+    if binaries:
+        sizes = git(git_dir, "cat-file", "--batch-check", input="\n".join(binaries).encode() + b"\n")
+        st.binary_bytes += [int(r.split()[2]) for r in sizes.decode().splitlines()
+                            if not r.endswith(" missing")]
     blobs = _read_blobs(git_dir, sorted(set(preimages)))
     for sha in preimages:
         data = blobs[sha]
@@ -323,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DELETED_PER_MODIFIED = {quantiles(st.deleted_mod)}")
     print(f"HUNKS_PER_MODIFIED = {quantiles(st.hunks_mod)}")
     print(f"NEW_FILE_LINES = {quantiles(st.new_file_lines)}")
+    print(f"BINARY_BYTES = {quantiles(st.binary_bytes)}")
     print(f"PY_LINE_KINDS = {shares(st.py_kinds)}  # {sum(st.py_kinds.values()):,} added lines")
     print(f"PURE_RENAMES = {st.pure_renames / max(1, st.status['R']):.3f}  # of {st.status['R']:,} "
           f"renames, the share with no content change (R100)")
