@@ -22,6 +22,8 @@ Printed, as Python constants ready for ``benchmarks/real_history.py`` (quantiles
 - ``FILE_LINES``: line count of the pre-image of modified text files (status M);
 - ``ADDED_PER_MODIFIED``, ``DELETED_PER_MODIFIED``, ``HUNKS_PER_MODIFIED``: added and
   deleted lines and hunks of those changes; ``NEW_FILE_LINES``: lines of added text files;
+  ``DELETED_FILE_LINES``, ``RENAMED_FILE_LINES``: lines of deleted text files and of the
+  pre-image of renamed ones;
 - ``BINARY_BYTES``: size of the binary files added or modified;
 - ``PY_LINE_KINDS``: share of added ``.py`` lines per kind (:func:`py_kind`: blank, comment,
   SQL ``execute(`` call, logging call, secret-like assignment of a literal, ...);
@@ -150,6 +152,8 @@ class Stats:
     hunks_mod: list[int] = field(default_factory=list)
     new_file_lines: list[int] = field(default_factory=list)
     binary_bytes: list[int] = field(default_factory=list)
+    gone_file_lines: list[int] = field(default_factory=list)
+    renamed_file_lines: list[int] = field(default_factory=list)
     py_kinds: Counter[str] = field(default_factory=Counter)
     long_line_changes: int = 0
     text_changes: int = 0
@@ -231,6 +235,7 @@ def measure(git_dir: Path, st: Stats, revs: Sequence[str] = ("HEAD",)) -> None:
     st.skipped += len(bad)
     preimages: list[str] = []
     binaries: list[str] = []
+    renamed: list[str] = []
     for _, rows in _diffs(git_dir, good, "--raw", "--numstat"):
         raws = [r for r in rows if r.startswith(":")]
         nums = [r for r in rows if r and not r.startswith(":")]
@@ -257,11 +262,16 @@ def measure(git_dir: Path, st: Stats, revs: Sequence[str] = ("HEAD",)) -> None:
                 st.deleted_mod.append(int(deleted))
             elif status == "A":
                 st.new_file_lines.append(int(added))
+            elif status == "D":
+                st.gone_file_lines.append(int(deleted))
+            elif status[0] == "R":
+                renamed.append(old)
     if binaries:
         sizes = git(git_dir, "cat-file", "--batch-check", input="\n".join(binaries).encode() + b"\n")
         st.binary_bytes += [int(r.split()[2]) for r in sizes.decode().splitlines()
                             if not r.endswith(" missing")]
-    blobs = _read_blobs(git_dir, sorted(set(preimages)))
+    blobs = _read_blobs(git_dir, sorted(set(preimages) | set(renamed)))
+    st.renamed_file_lines += [_line_count(blobs[sha] or b"") for sha in renamed]
     for sha in preimages:
         data = blobs[sha]
         if data is None:
@@ -332,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DELETED_PER_MODIFIED = {quantiles(st.deleted_mod)}")
     print(f"HUNKS_PER_MODIFIED = {quantiles(st.hunks_mod)}")
     print(f"NEW_FILE_LINES = {quantiles(st.new_file_lines)}")
+    print(f"DELETED_FILE_LINES = {quantiles(st.gone_file_lines)}")
+    print(f"RENAMED_FILE_LINES = {quantiles(st.renamed_file_lines)}")
     print(f"BINARY_BYTES = {quantiles(st.binary_bytes)}")
     print(f"PY_LINE_KINDS = {shares(st.py_kinds)}  # {sum(st.py_kinds.values()):,} added lines")
     print(f"PURE_RENAMES = {st.pure_renames / max(1, st.status['R']):.3f}  # of {st.status['R']:,} "
