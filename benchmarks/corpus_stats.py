@@ -336,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"FILES_PER_COMMIT = {quantiles(st.files_per_commit)}")
     print(f"ADDED_PER_FILE = {quantiles(st.added_per_file)}")
     print(f"EXT_MIX = {shares(st.kinds, (*KINDS, 'other'))}")
-    print(f"STATUS_MIX = {shares(st.status, ('M', 'A', 'D', 'R'))}")
+    moves = Counter({k: n for k, n in st.status.items() if k in "MADR"})
+    print(f"STATUS_MIX = {shares(moves, ('M', 'A', 'D', 'R'))}  # type changes left out: "
+          f"{st.status['T']:,}")
     print(f"FILE_LINES = {quantiles(st.file_lines)}")
     print(f"ADDED_PER_MODIFIED = {quantiles(st.added_mod)}")
     print(f"DELETED_PER_MODIFIED = {quantiles(st.deleted_mod)}")
@@ -355,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"LONG_LINE_RATE = {rates}  # share of a kind's text changes adding a line >= "
           f"{LONG_LINE:,} characters")
     print(f"LONG_LINE_CHARS = {quantiles(st.long_line_chars)}  # its longest added line")
-    print(f"LONG_LINE_SHARE = {st.long_line_changes / max(1, st.text_changes):.4f}  "
+    print(f"# LONG_LINE_SHARE = {st.long_line_changes / max(1, st.text_changes):.4f}  "
           f"# {st.long_line_changes:,} of {st.text_changes:,} text file changes add a line "
           f">= {LONG_LINE:,} characters")
     sys.stdout.flush()
