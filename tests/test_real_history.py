@@ -114,7 +114,8 @@ def test_constants_are_what_corpus_stats_prints_on_the_mirrors() -> None:
     printed: dict[str, object] = {}
     for line in out.splitlines():
         if not line.startswith("#") and " = " in line:
-            name, value = line.split(" = ", 1)
-            printed[name] = ast.literal_eval(value.split("  #")[0])
+            name, text = line.split(" = ", 1)
+            printed[name] = ast.literal_eval(text.split("  #")[0])
+    assert len(printed) >= 15
     for name, value in printed.items():
         assert getattr(real_history, name) == value, name
