@@ -25,6 +25,7 @@ Printed, as Python constants ready for ``benchmarks/real_history.py`` (quantiles
   ``DELETED_FILE_LINES``, ``RENAMED_FILE_LINES``: lines of deleted text files and of the
   pre-image of renamed ones;
 - ``BINARY_BYTES``: size of the binary files added or modified;
+- ``PY_DIR_MIX``: share of ``.py`` changes in test files, migrations, and other code;
 - ``PY_LINE_KINDS``: share of added ``.py`` lines per kind (:func:`py_kind`: blank, comment,
   SQL ``execute(`` call, logging call, secret-like assignment of a literal, ...);
 - ``PURE_RENAMES``: share of renames without a content change; ``TREE_FILES``: the median
@@ -133,6 +134,17 @@ def py_kind(line: str) -> str:
     return "prose"  # mostly docstring text, the rest continuation lines
 
 
+def py_dir(path: str) -> str:
+    """Where a .py file sits, as real_history's role guess tells them apart: "tests",
+    "migrations" or "code"."""
+    low = "/" + path.lower()
+    if "/migrations/" in low or "/alembic/" in low:
+        return "migrations"
+    if re.search(r"/tests?(/|_)|_test\.|conftest", low):
+        return "tests"
+    return "code"
+
+
 @dataclass
 class Stats:
     """Raw samples over every history read."""
@@ -155,6 +167,7 @@ class Stats:
     gone_file_lines: list[int] = field(default_factory=list)
     renamed_file_lines: list[int] = field(default_factory=list)
     py_kinds: Counter[str] = field(default_factory=Counter)
+    py_dirs: Counter[str] = field(default_factory=Counter)
     long_line_changes: int = 0
     text_changes: int = 0
     long_line_chars: list[int] = field(default_factory=list)
@@ -248,7 +261,10 @@ def measure(git_dir: Path, st: Stats, revs: Sequence[str] = ("HEAD",)) -> None:
                 continue
             added, deleted, _ = num.split("\t", 2)
             binary = added == "-"
-            st.kinds[kind_of(path.split("\t")[-1], binary)] += 1
+            name = path.split("\t")[-1]
+            st.kinds[kind_of(name, binary)] += 1
+            if kind_of(name, binary) == "py":
+                st.py_dirs[py_dir(name)] += 1
             if binary:
                 if new != ZERO:
                     binaries.append(new)
@@ -347,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DELETED_FILE_LINES = {quantiles(st.gone_file_lines)}")
     print(f"RENAMED_FILE_LINES = {quantiles(st.renamed_file_lines)}")
     print(f"BINARY_BYTES = {quantiles(st.binary_bytes)}")
+    print(f"PY_DIR_MIX = {shares(st.py_dirs, ('code', 'tests', 'migrations'))}")
     print(f"PY_LINE_KINDS = {shares(st.py_kinds)}  # {sum(st.py_kinds.values()):,} added lines")
     print(f"PURE_RENAMES = {st.pure_renames / max(1, st.status['R']):.3f}  # of {st.status['R']:,} "
           f"renames, the share with no content change (R100)")

@@ -58,7 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,9 @@ PURE_RENAMES = 0.757
 #: Files in the tree before the sampled window: the median of the mirrors' HEAD trees
 #: (654, 236, 130, 585 files).
 TREE_FILES = 410
+#: Share of .py file changes in test files, in migrations and in the rest of the code (as
+#: the role guess below tells them apart).
+PY_DIR_MIX = (("code", 0.726), ("tests", 0.251), ("migrations", 0.024))
 #: Share of added .py lines per kind (395,928 lines; corpus_stats.py_kind says which is which:
 #: "prose" is mostly docstring text, "secret" a credential-like name assigned a literal,
 #: "sql" an execute( call, "log" a logging call).
@@ -211,6 +214,8 @@ def _py_line(rng: random.Random, kind: str) -> str:
     raise ValueError(kind)
 
 
+_PY_WHERE = [k for k, _ in PY_DIR_MIX]
+_PY_WHERE_WEIGHTS = [w for _, w in PY_DIR_MIX]
 _PY_KINDS = [k for k, _ in PY_LINE_KINDS]
 _PY_WEIGHTS = [w for _, w in PY_LINE_KINDS]
 
@@ -253,7 +258,9 @@ def _long_line(rng: random.Random, ext: str) -> str:
     return (piece * (size // len(piece) + 1))[:size]
 
 
-_DIRS = {"py": ("app", "app/views", "app/models", "tests", "app/migrations"),
+_PY_DIRS = {"code": ("app", "app/views", "app/models"), "tests": ("tests",),
+            "migrations": ("app/migrations",)}
+_DIRS = {"py": (),  # by PY_DIR_MIX
          "rst": ("docs",), "md": ("",), "html": ("templates", "templates/app"),
          "txt": ("requirements", ""), "yml": (".github/workflows",), "js": ("static/js",),
          "bin": ("static/img",), "ini": ("",), "po": ("locale/fr/LC_MESSAGES",),
@@ -274,7 +281,13 @@ class _Tree:
     def new_path(self, ext: str, directory: str | None = None) -> str:
         """A path no file has had, in one of the kind's usual folders."""
         self.serial += 1
-        d = self.rng.choice(_DIRS[ext]) if directory is None else directory
+        if directory is not None:
+            d = directory
+        elif ext == "py":
+            where = self.rng.choices(_PY_WHERE, _PY_WHERE_WEIGHTS)[0]
+            d = self.rng.choice(_PY_DIRS[where])
+        else:
+            d = self.rng.choice(_DIRS[ext])
         name = f"{self.rng.choice(_WORDS)}_{self.serial}.{ext}"
         return f"{d}/{name}" if d else name
 
@@ -288,9 +301,10 @@ class _Tree:
             self.by_ext.setdefault(ext, []).append(path)
         return path
 
-    def nearest(self, ext: str, size: int) -> str | None:
-        """The ``.ext`` text file whose line count is nearest ``size`` (None: there is none)."""
-        paths = self.by_ext.get(ext)
+    def nearest(self, ext: str, size: int, busy: Container[str]) -> str | None:
+        """The ``.ext`` text file not in ``busy`` whose line count is nearest ``size`` (None:
+        there is none)."""
+        paths = [p for p in self.by_ext.get(ext, ()) if p not in busy]
         if not paths:
             return None
         return min(paths, key=lambda p: abs(len(self.text[p]) - size))
@@ -357,8 +371,8 @@ def _change(tree: _Tree, touched: dict[str, bytes | None]) -> None:
         touched[path] = tree.data(path)
         return
     size = {"M": FILE_LINES, "D": DELETED_FILE_LINES, "R": RENAMED_FILE_LINES}.get(status)
-    found = tree.nearest(ext, _sample(rng, size)) if size else None
-    if found is None or found in touched:  # an addition, or nothing of the kind to change yet
+    found = tree.nearest(ext, _sample(rng, size), touched) if size else None
+    if found is None:  # an addition, or nothing of the kind left to change in this commit
         path = tree.add(ext, _sample(rng, NEW_FILE_LINES))
         if rng.random() < LONG_LINE_RATE.get(ext, 0.0):
             tree.text[path].append(_long_line(rng, ext))
