@@ -18,8 +18,8 @@ measured on four public Python/web histories by ``benchmarks/corpus_stats.py`` (
 every constant below). Its first commit imports a tree of :data:`TREE_FILES` files whose line
 counts are drawn from :data:`FILE_LINES` (the history before the sampled window); then come
 ``--commits`` sampled commits: files per commit (:data:`FILES_PER_COMMIT`), kind
-(:data:`EXT_MIX`) and status (:data:`STATUS_MIX`: modify, add, delete, rename) per file
-change; a modified file is the one of its kind whose size is nearest a draw from
+(:data:`EXT_MIX`), place of a Python file (:data:`PY_DIR_MIX`) and status
+(:data:`STATUS_MIX`: modify, add, delete, rename) per file change; a modified file is the one of its kind whose size is nearest a draw from
 :data:`FILE_LINES`, so that modified files' pre-images follow it, and gets measured added and
 deleted lines over measured hunks; added, deleted and renamed files follow their own size
 distributions; Python lines come in measured kinds (:data:`PY_LINE_KINDS`: docstring prose,
