@@ -19,12 +19,13 @@ every constant below). Its first commit imports a tree of :data:`TREE_FILES` fil
 counts are drawn from :data:`FILE_LINES` (the history before the sampled window); then come
 ``--commits`` sampled commits: files per commit (:data:`FILES_PER_COMMIT`), kind
 (:data:`EXT_MIX`), place of a Python file (:data:`PY_DIR_MIX`) and status
-(:data:`STATUS_MIX`: modify, add, delete, rename) per file change; a modified file is the one of its kind whose size is nearest a draw from
-:data:`FILE_LINES`, so that modified files' pre-images follow it, and gets measured added and
-deleted lines over measured hunks; added, deleted and renamed files follow their own size
-distributions; Python lines come in measured kinds (:data:`PY_LINE_KINDS`: docstring prose,
-assignments, ... and, at their rare real rates, credential-like assignments, logging calls
-and SQL ``execute`` calls); minified long lines come at :data:`LONG_LINE_RATE`. The
+(:data:`STATUS_MIX`: modify, add, delete, rename) per file change; a modified file is the
+one of its kind whose size is nearest a draw from :data:`FILE_LINES`, so that modified
+files' pre-images follow it, and gets measured added and deleted lines over measured
+hunks; added, deleted and renamed files follow their own size distributions; Python lines
+come in measured kinds (:data:`PY_LINE_KINDS`: docstring prose, assignments, ... and, at
+their rare real rates, credential-like assignments, logging calls and SQL ``execute``
+calls); minified long lines come at :data:`LONG_LINE_RATE`. The
 repository is then packed afresh, as a clone's is, and replayed the same way, with the import
 below the measured range. That is CI's quick run; it never needs a network or a mirror.
 
