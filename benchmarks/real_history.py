@@ -138,8 +138,6 @@ LONG_LINE_CHARS = (1008, 2184, 19754, 68679, 79551, 83666, 92735, 372531, 136800
                    1368002)
 
 
-
-
 def _say(msg: str) -> None:
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
