@@ -25,6 +25,7 @@ Printed, as Python constants ready for ``benchmarks/real_history.py`` (quantiles
   ``DELETED_FILE_LINES``, ``RENAMED_FILE_LINES``: lines of deleted text files and of the
   pre-image of renamed ones;
 - ``BINARY_BYTES``: size of the binary files added or modified;
+- ``MESSAGE_LINES``: lines of a commit message (the subject, blank lines and the body);
 - ``PY_DIR_MIX``: share of ``.py`` changes in test files, migrations, and other code;
 - ``PY_LINE_KINDS``: share of added ``.py`` lines per kind (:func:`py_kind`: blank, comment,
   SQL ``execute(`` call, logging call, secret-like assignment of a literal, ...);
@@ -175,6 +176,7 @@ class Stats:
     text_by_kind: Counter[str] = field(default_factory=Counter)
     pure_renames: int = 0
     tree_files: list[int] = field(default_factory=list)
+    message_lines: list[int] = field(default_factory=list)
 
 
 def _commits(git_dir: Path, revs: Sequence[str]) -> tuple[list[str], set[str]]:
@@ -246,6 +248,9 @@ def measure(git_dir: Path, st: Stats, revs: Sequence[str] = ("HEAD",)) -> None:
     good = [c for c in order if c not in bad]
     st.commits += len(good)
     st.skipped += len(bad)
+    bodies = git(git_dir, "log", "--no-walk=unsorted", "--stdin", "--format=%x00%B",
+                 input="\n".join(good).encode() + b"\n")
+    st.message_lines += [len(m.rstrip(b"\n").split(b"\n")) for m in bodies.split(b"\0")[1:]]
     preimages: list[str] = []
     binaries: list[str] = []
     renamed: list[str] = []
@@ -363,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DELETED_FILE_LINES = {quantiles(st.gone_file_lines)}")
     print(f"RENAMED_FILE_LINES = {quantiles(st.renamed_file_lines)}")
     print(f"BINARY_BYTES = {quantiles(st.binary_bytes)}")
+    print(f"MESSAGE_LINES = {quantiles(st.message_lines)}")
     print(f"PY_DIR_MIX = {shares(st.py_dirs, ('code', 'tests', 'migrations'))}")
     print(f"PY_LINE_KINDS = {shares(st.py_kinds)}  # {sum(st.py_kinds.values()):,} added lines")
     print(f"PURE_RENAMES = {st.pure_renames / max(1, st.status['R']):.3f}  # of {st.status['R']:,} "

@@ -17,17 +17,17 @@ otherwise backend-coder). Authors, dates, trees and merges stay as they were.
 measured on four public Python/web histories by ``benchmarks/corpus_stats.py`` (which prints
 every constant below). Its first commit imports a tree of :data:`TREE_FILES` files whose line
 counts are drawn from :data:`FILE_LINES` (the history before the sampled window); then come
-``--commits`` sampled commits: files per commit (:data:`FILES_PER_COMMIT`), kind
-(:data:`EXT_MIX`), place of a Python file (:data:`PY_DIR_MIX`) and status
-(:data:`STATUS_MIX`: modify, add, delete, rename) per file change; a modified file is the
-one of its kind whose size is nearest a draw from :data:`FILE_LINES`, so that modified
-files' pre-images follow it, and gets measured added and deleted lines over measured
-hunks; added, deleted and renamed files follow their own size distributions; Python lines
-come in measured kinds (:data:`PY_LINE_KINDS`: docstring prose, assignments, ... and, at
-their rare real rates, credential-like assignments, logging calls and SQL ``execute``
-calls); minified long lines come at :data:`LONG_LINE_RATE`. The
-repository is then packed afresh, as a clone's is, and replayed the same way, with the import
-below the measured range. That is CI's quick run; it never needs a network or a mirror.
+``--commits`` sampled commits: message lines (:data:`MESSAGE_LINES`), files per commit
+(:data:`FILES_PER_COMMIT`), kind (:data:`EXT_MIX`), place of a Python file
+(:data:`PY_DIR_MIX`) and status (:data:`STATUS_MIX`: modify, add, delete, rename) per file
+change; a modified file is the one of its kind whose size is nearest a draw from
+:data:`FILE_LINES`, so that modified files' pre-images follow it, and gets measured added
+and deleted lines over measured hunks; added, deleted and renamed files follow their own
+size distributions; Python lines come in measured kinds (:data:`PY_LINE_KINDS`: docstring
+prose, assignments, ... and, at their rare real rates, credential-like assignments, logging
+calls and SQL ``execute`` calls); minified long lines come at :data:`LONG_LINE_RATE`. The
+repository is then packed afresh, as a clone's is, and replayed the same way, with the
+import below the measured range. That is CI's quick run; it never needs a network or a mirror.
 
 Measured in the same process, interleaved, as ratios against a baseline taken in the same run:
 
@@ -118,6 +118,8 @@ PURE_RENAMES = 0.757
 #: Files in the tree before the sampled window: the median of the mirrors' HEAD trees
 #: (654, 236, 130, 585 files).
 TREE_FILES = 410
+#: Lines of a commit message (subject, blank lines and body).
+MESSAGE_LINES = (1, 1, 1, 1, 1, 4, 8, 16, 44, 98, 163)
 #: Share of .py file changes in test files, in migrations and in the rest of the code (as
 #: the role guess below tells them apart).
 PY_DIR_MIX = (("code", 0.726), ("tests", 0.251), ("migrations", 0.024))
@@ -400,18 +402,29 @@ _STATUSES = [s for s, _ in STATUS_MIX]
 _STATUS_WEIGHTS = [w for _, w in STATUS_MIX]
 
 
-def _commit(i: int, when: int, subject: str, files: dict[str, bytes | None]) -> list[bytes]:
+def _message(rng: random.Random, i: int) -> str:
+    """A commit message of :data:`MESSAGE_LINES` lines: a subject, then maybe a body."""
+    lines = [f"{rng.choice(_WORDS)}: change {rng.choice(_WORDS)} handling ({i})"]
+    more = max(1, _sample(rng, MESSAGE_LINES)) - 1
+    if more >= 2:
+        lines.append("")  # a body is a paragraph after a blank line
+        more -= 1
+    lines += [_text_line(rng, "rst") or "." for _ in range(more)]
+    return "\n".join(lines) + "\n"
+
+
+def _commit(i: int, when: int, msg: str, files: dict[str, bytes | None]) -> list[bytes]:
     """One fast-import commit on main."""
-    msg = f"{subject}\n\nWhy: the {_WORDS[i % len(_WORDS)]} changed ({i}).\n".encode()
+    data = msg.encode()
     out = [b"commit refs/heads/main\n",
            f"author Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
            f"committer Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
-           b"data %d\n" % len(msg), msg, b"\n"]
-    for path, data in files.items():
-        if data is None:
+           b"data %d\n" % len(data), data, b"\n"]
+    for path, blob in files.items():
+        if blob is None:
             out.append(f"D {path}\n".encode())
         else:
-            out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(data), data, b"\n"]
+            out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(blob), blob, b"\n"]
     out.append(b"\n")
     return out
 
@@ -427,15 +440,14 @@ def builtin_corpus(dest: Path, commits: int, seed: int) -> Path:
     for _ in range(TREE_FILES):
         tree.add(rng.choices(_KINDS, _KIND_WEIGHTS)[0], _sample(rng, FILE_LINES))
     when = 1_500_000_000
-    out = _commit(0, when, "import: the project before the sampled window",
+    out = _commit(0, when, "import: the project before the sampled window\n",
                   {p: tree.data(p) for p in [*tree.text, *tree.binary]})
     for i in range(1, commits + 1):
         when += rng.randint(60, 200_000)
         touched: dict[str, bytes | None] = {}
         for _ in range(max(1, _sample(rng, FILES_PER_COMMIT))):
             _change(tree, touched)
-        out += _commit(i, when, f"{rng.choice(_WORDS)}: change {rng.choice(_WORDS)} handling "
-                       f"({i})", touched)
+        out += _commit(i, when, _message(rng, i), touched)
     git("fast-import", "--quiet", cwd=dest, input=b"".join(out) + b"done\n")
     # fast-import deltifies each blob against the blob written just before it (another file,
     # mostly), in chains up to 50 deep: reading such a pack costs git log -p about 1.6x what

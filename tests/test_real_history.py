@@ -82,6 +82,10 @@ def test_statuses_sizes_and_kinds_follow_the_measures(
         assert abs(_quantile(q, added) - want) <= max(4, 0.25 * want), (q, added)
     # Where .py changes land decides the role each commit is replayed as (migrations make a
     # database-engineer commit). Modified files are picked by size, so the shares are noisy.
+    lines = corpus_stats.quantiles(st.message_lines)
+    for q in (0.5, 0.9, 0.95):
+        want = _quantile(q, real_history.MESSAGE_LINES)
+        assert abs(_quantile(q, lines) - want) <= max(1, 0.25 * want), (q, lines)
     where = dict(corpus_stats.shares(st.py_dirs))
     for place, want in real_history.PY_DIR_MIX:
         assert abs(where.get(place, 0.0) - want) <= max(0.04, want * 0.4), where
