@@ -344,7 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     st = Stats()
     for d in dirs:
         before = (st.commits, st.skipped)
-        measure(d, st)
+        try:
+            measure(d, st)
+        except RuntimeError as err:  # not a git directory, no HEAD, ...
+            sys.stderr.write(f"corpus_stats: {d}: {str(err).strip().splitlines()[-1]}\n")
+            return 2
         sys.stderr.write(f"{d}: {st.commits - before[0]:,} commits, "
                          f"{st.skipped - before[1]:,} skipped (an absent blob)\n")
     changes = sum(st.kinds.values())

@@ -136,3 +136,11 @@ def test_constants_are_what_corpus_stats_prints_on_the_mirrors() -> None:
     assert len(printed) >= 15
     for name, value in printed.items():
         assert getattr(real_history, name) == value, name
+
+
+def test_corpus_stats_on_a_folder_that_is_no_repository_says_so(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "corpus_stats.py"),
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and str(tmp_path) in proc.stderr
+    assert "not a git repository" in proc.stderr and "Traceback" not in proc.stderr
