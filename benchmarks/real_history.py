@@ -13,10 +13,21 @@ original commit gets a ``PACT-Agent`` trailer for the role its files suggest (mi
 database-engineer; tests: test-engineer; templates/static: frontend-coder; docs: architect;
 otherwise backend-coder). Authors, dates, trees and merges stay as they were.
 
-``--corpus builtin`` first builds a deterministic (seeded) history whose files per commit,
-added lines per file and file-type mix follow quantiles measured on four public Python/web
-histories (:data:`FILES_PER_COMMIT`, :data:`ADDED_PER_FILE`, :data:`EXT_MIX`), then replays
-it the same way. That is CI's quick run; it never needs a network or a mirror.
+``--corpus builtin`` first builds a deterministic (seeded) history from distributions
+measured on four public Python/web histories by ``benchmarks/corpus_stats.py`` (which prints
+every constant below). Its first commit imports a tree of :data:`TREE_FILES` files whose line
+counts are drawn from :data:`FILE_LINES` (the history before the sampled window); then come
+``--commits`` sampled commits: message lines (:data:`MESSAGE_LINES`), files per commit
+(:data:`FILES_PER_COMMIT`), kind (:data:`EXT_MIX`), place of a Python file
+(:data:`PY_DIR_MIX`) and status (:data:`STATUS_MIX`: modify, add, delete, rename) per file
+change; a modified file is the one of its kind whose size is nearest a draw from
+:data:`FILE_LINES`, so that modified files' pre-images follow it, and gets measured added
+and deleted lines over measured hunks; added, deleted and renamed files follow their own
+size distributions; Python lines come in measured kinds (:data:`PY_LINE_KINDS`: docstring
+prose, assignments, ... and, at their rare real rates, credential-like assignments, logging
+calls and SQL ``execute`` calls); minified long lines come at :data:`LONG_LINE_RATE`. The
+repository is then packed afresh, as a clone's is, and replayed the same way, with the
+import below the measured range. That is CI's quick run; it never needs a network or a mirror.
 
 Measured in the same process, interleaved, as ratios against a baseline taken in the same run:
 
@@ -48,7 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,16 +83,61 @@ HOOK_ENV = {"GIT_AUTHOR_NAME": "Dev Eloper", "GIT_AUTHOR_EMAIL": "dev@example.co
 SERVER_ENV = {"REMOTE_USER": PUSHER, "GATEKEEPER_DEADLINE": "3600"}
 ARCH_DOC = b"# Architecture\n\nReplayed history: the code is the design.\n"
 
-# Quantiles (10, 25, 50, 75, 90, 95, 99, 99.9 %) over the non-merge commits of
-# djangoproject.com, flask, requests and django-rest-framework (11,116 commits, 23,419 file
-# changes), measured with `git log --no-merges --numstat` on 2026-11-29.
-QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999)
-FILES_PER_COMMIT = (1, 1, 1, 2, 4, 6, 16, 63)
-ADDED_PER_FILE = (0, 1, 2, 9, 28, 57, 256, 1034)
-#: Share of file changes per kind (the same histories; the rest folded into "other").
-EXT_MIX = (("py", 0.493), ("rst", 0.19), ("md", 0.075), ("html", 0.042), ("txt", 0.036),
-           ("yml", 0.039), ("js", 0.019), ("bin", 0.018), ("ini", 0.018), ("po", 0.006),
-           ("toml", 0.005), ("css", 0.006), ("json", 0.002), ("sql", 0.004), ("other", 0.047))
+# Measured by benchmarks/corpus_stats.py (run it to re-derive every constant below) on
+# 2026-11-29 over the non-merge commits of HEAD of the djangoproject.com, flask, requests and
+# django-rest-framework mirrors, diffed as `git log` does (renames on): 19,101 commits (3 more
+# skipped: they name a blob absent from the partial mirrors), 44,277 file changes (42,672
+# text; 20 submodule moves left out), 36,908 modified text files. Quantiles are nearest rank;
+# 0 and 1 are the minimum and the maximum, so a draw never leaves the measured range.
+QUANTILES = (0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999, 0.9999, 1.0)
+#: File changes per commit (binary ones too).
+FILES_PER_COMMIT = (0, 1, 1, 1, 2, 4, 6, 19, 82, 170, 189)
+#: Added lines per text file change, any status (what the per-status draws below add up to).
+ADDED_PER_FILE = (0, 0, 1, 2, 10, 33, 68, 269, 2751, 9472, 17947)
+#: Share of file changes per kind (binary changes are "bin"; the rest folded into "other").
+EXT_MIX = (("py", 0.491), ("rst", 0.11), ("md", 0.104), ("html", 0.081), ("txt", 0.038),
+           ("yml", 0.026), ("js", 0.017), ("bin", 0.036), ("ini", 0.0085), ("po", 0.011),
+           ("toml", 0.0029), ("css", 0.012), ("json", 0.0036), ("sql", 0.0006),
+           ("other", 0.057))
+#: Share of text file changes that modify, add, delete or rename a file (1 type change left out).
+STATUS_MIX = (("M", 0.865), ("A", 0.071), ("D", 0.041), ("R", 0.023))
+#: Lines of the pre-image of a modified text file (status M).
+FILE_LINES = (0, 23, 64, 188, 460, 953, 1507, 2635, 6792, 7024, 17947)
+#: Added lines, deleted lines and hunks of a modified text file.
+ADDED_PER_MODIFIED = (0, 1, 1, 2, 8, 25, 46, 142, 633, 7022, 17941)
+DELETED_PER_MODIFIED = (0, 0, 1, 1, 4, 13, 31, 128, 805, 7013, 17941)
+HUNKS_PER_MODIFIED = (1, 1, 1, 1, 2, 3, 5, 11, 39, 113, 132)
+#: Lines of an added text file, of a deleted one, and of a renamed one's pre-image.
+NEW_FILE_LINES = (0, 1, 9, 28, 88, 256, 428, 2011, 9472, 17947, 17947)
+DELETED_FILE_LINES = (0, 1, 8, 31, 107, 298, 535, 2684, 10346, 10346, 10346)
+RENAMED_FILE_LINES = (0, 1, 9, 30, 108, 347, 585, 2418, 17947, 17947, 17947)
+#: Bytes of an added or modified binary file.
+BINARY_BYTES = (43, 528, 2494, 9422, 14703, 56491, 84515, 251944, 2076226, 2076765, 2076765)
+#: Share of renames with no content change (R100); the others are also edited.
+PURE_RENAMES = 0.757
+#: Files in the tree before the sampled window: the median of the mirrors' HEAD trees
+#: (654, 236, 130, 585 files).
+TREE_FILES = 410
+#: Lines of a commit message (subject, blank lines and body).
+MESSAGE_LINES = (1, 1, 1, 1, 1, 4, 8, 16, 44, 98, 163)
+#: Share of .py file changes in test files, in migrations and in the rest of the code (as
+#: the role guess below tells them apart).
+PY_DIR_MIX = (("code", 0.726), ("tests", 0.251), ("migrations", 0.024))
+#: Share of added .py lines per kind (395,928 lines; corpus_stats.py_kind says which is which:
+#: "prose" is mostly docstring text, "secret" a credential-like name assigned a literal,
+#: "sql" an execute( call, "log" a logging call).
+PY_LINE_KINDS = (("prose", 0.17), ("string", 0.16), ("assign", 0.138), ("blank", 0.12),
+                 ("comment", 0.081), ("def", 0.061), ("call", 0.061), ("control", 0.056),
+                 ("return", 0.032), ("import", 0.031), ("raise", 0.03), ("close", 0.026),
+                 ("kwarg", 0.024), ("decorator", 0.009), ("secret", 0.0012), ("log", 0.0006),
+                 ("sql", 0.0002))
+#: Per kind, the share of text file changes that add a line of 1,000 characters or more
+#: (minified CSS and JS, mostly), and that line's length.
+LONG_LINE_RATE = {"py": 0.0003, "html": 0.0012, "txt": 0.0012, "js": 0.0659, "css": 0.3249,
+                  "json": 0.0063, "other": 0.0653}
+LONG_LINE = 1_000
+LONG_LINE_CHARS = (1008, 2184, 19754, 68679, 79551, 83666, 92735, 372531, 1368002, 1368002,
+                   1368002)
 
 
 def _say(msg: str) -> None:
@@ -104,46 +160,76 @@ def git(*args: str, cwd: Path, input: bytes | None = None, ok: Sequence[int] = (
 def _sample(rng: random.Random, quantiles: Sequence[int]) -> int:
     """A draw from the distribution the quantiles describe (linear between them)."""
     u = rng.random()
-    k = bisect.bisect_left(QUANTILES, u)
-    if k == 0:
-        return quantiles[0]
-    if k >= len(QUANTILES):
-        return int(quantiles[-1] * (1 + 2 * (u - QUANTILES[-1]) / (1 - QUANTILES[-1])))
+    k = bisect.bisect_right(QUANTILES, u)  # QUANTILES[k - 1] <= u < QUANTILES[k]
     lo, hi = QUANTILES[k - 1], QUANTILES[k]
     return int(quantiles[k - 1] + (quantiles[k] - quantiles[k - 1]) * (u - lo) / (hi - lo))
 
 
 _WORDS = ("user", "account", "order", "page", "item", "event", "session", "token", "email",
           "request", "response", "query", "value", "result", "cache", "limit", "name", "path")
+_SECRET_NAMES = ("password", "api_key", "SECRET_KEY", "auth_token")
+_INDENT = ("", "    ", "    ", "        ", "        ", "            ")
 
 
-def _py_line(rng: random.Random) -> str:
-    w = rng.choice(_WORDS)
-    v = rng.choice(_WORDS)
-    kind = rng.random()
-    if kind < 0.25:
-        return f"    {w}_{v} = self.{v}.get({w!r}, {rng.randint(0, 99)})"
-    if kind < 0.40:
-        return f"def {w}_{v}(request, {v}_id):"
-    if kind < 0.50:
-        return f"    return {w}.objects.filter({v}={v}_id).order_by('-created')[:{rng.randint(5, 50)}]"
-    if kind < 0.58:
-        return f"    logger.info('%s {w} updated', {v}.pk)"
-    if kind < 0.64:
-        return f"        cursor.execute('SELECT id FROM {w} WHERE {v} = %s', [{v}])"
-    if kind < 0.70:
-        return f'    """{w.title()} the {v}: see the docs for the rules."""'
-    if kind < 0.75:
+def _py_line(rng: random.Random, kind: str) -> str:
+    """A plausible added Python line of ``kind`` (a :data:`PY_LINE_KINDS` key)."""
+    w, v = rng.choice(_WORDS), rng.choice(_WORDS)
+    ind = rng.choice(_INDENT)
+    n = rng.randint(0, 99)
+    if kind == "prose":
+        return ind + " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 12)))
+    if kind == "string":
+        return f'{ind}"{w} {v} {rng.choice(_WORDS)}",' if n % 2 else \
+            f'{ind}"""{w.title()} the {v}: see the docs for the rules."""'
+    if kind == "assign":
+        return f"{ind}{w}_{v} = self.{v}.get({w!r}, {n})"
+    if kind == "blank":
         return ""
-    if kind < 0.80:
-        return f"    # {w} before {v}, because the {v} may be gone by then"
-    return f"        if {w} is not None and {w}.{v}:\n            {v} = {w}.{v}"
+    if kind == "comment":
+        return f"{ind}# {w} before {v}, because the {v} may be gone by then"
+    if kind == "def":
+        return f"{ind[:4]}def {w}_{v}(self, request, {v}_id):" if n % 3 else \
+            f"class {w.title()}{v.title()}(models.Model):"
+    if kind == "call":
+        return f"{ind}{w}.{v}({v}_id, {n})"
+    if kind == "control":
+        return f"{ind}if {w} is not None and {w}.{v}:"
+    if kind == "return":
+        return f"{ind}return {w}.objects.filter({v}={v}_id).order_by('-created')[:{n}]"
+    if kind == "import":
+        return f"from app.{w} import {v}_{n}"
+    if kind == "raise":
+        return f"{ind}raise ValueError('{w} has no {v}')"
+    if kind == "close":
+        return f"{ind})"
+    if kind == "kwarg":
+        return f"{ind}{w}_{v}={v},"
+    if kind == "decorator":
+        return f"{ind[:4]}@pytest.mark.parametrize('{w}', [{n}])"
+    if kind == "secret":
+        return f'{ind}{rng.choice(_SECRET_NAMES)} = "{w}-{v}-{n}"'
+    if kind == "log":
+        return f"{ind}logger.info('%s {w} updated', {w}.{v})"
+    if kind == "sql":
+        return f"{ind}cursor.execute('SELECT id FROM {w} WHERE {v} = %s', [{v}])"
+    raise ValueError(kind)
+
+
+_PY_WHERE = [k for k, _ in PY_DIR_MIX]
+_PY_WHERE_WEIGHTS = [w for _, w in PY_DIR_MIX]
+_PY_KINDS = [k for k, _ in PY_LINE_KINDS]
+_PY_WEIGHTS = [w for _, w in PY_LINE_KINDS]
+
+
+def _text_lines(rng: random.Random, ext: str, count: int) -> list[str]:
+    """``count`` plausible lines of a ``.ext`` file."""
+    if ext == "py":
+        return [_py_line(rng, k) for k in rng.choices(_PY_KINDS, _PY_WEIGHTS, k=count)]
+    return [_text_line(rng, ext) for _ in range(count)]
 
 
 def _text_line(rng: random.Random, ext: str) -> str:
     w = rng.choice(_WORDS)
-    if ext == "py":
-        return _py_line(rng)
     if ext in ("rst", "md", "txt", "other"):
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 14)))
     if ext == "html":
@@ -155,7 +241,7 @@ def _text_line(rng: random.Random, ext: str) -> str:
     if ext in ("yml", "toml", "ini"):
         return f"{w}_{rng.randint(0, 99)}: {rng.choice(_WORDS)}"
     if ext == "po":
-        return f'msgid "{w}"\nmsgstr "{w}"'
+        return f'msgid "{w}"' if rng.random() < 0.5 else f'msgstr "{w}"'
     if ext == "json":
         return f'  "{w}": {rng.randint(0, 999)},'
     if ext == "sql":
@@ -163,7 +249,19 @@ def _text_line(rng: random.Random, ext: str) -> str:
     return w
 
 
-_DIRS = {"py": ("app", "app/views", "app/models", "tests", "app/migrations"),
+def _long_line(rng: random.Random, ext: str) -> str:
+    """A line of :data:`LONG_LINE_CHARS` length, as a minifier writes one for ``ext``."""
+    pieces = [_text_line(rng, ext).strip() for _ in range(32)]
+    if ext == "py":
+        pieces = [f"{rng.choice(_WORDS)}_{k}={k}" for k in range(32)]
+    piece = {"css": "", "js": ";", "json": ","}.get(ext, " ").join(pieces)
+    size = max(LONG_LINE, _sample(rng, LONG_LINE_CHARS))
+    return (piece * (size // len(piece) + 1))[:size]
+
+
+_PY_DIRS = {"code": ("app", "app/views", "app/models"), "tests": ("tests",),
+            "migrations": ("app/migrations",)}
+_DIRS = {"py": (),  # by PY_DIR_MIX
          "rst": ("docs",), "md": ("",), "html": ("templates", "templates/app"),
          "txt": ("requirements", ""), "yml": (".github/workflows",), "js": ("static/js",),
          "bin": ("static/img",), "ini": ("",), "po": ("locale/fr/LC_MESSAGES",),
@@ -171,50 +269,190 @@ _DIRS = {"py": ("app", "app/views", "app/models", "tests", "app/migrations"),
          "other": ("scripts",)}
 
 
+class _Tree:
+    """The corpus's files as it grows: contents, and the text files of each kind."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.text: dict[str, list[str]] = {}
+        self.binary: dict[str, bytes] = {}
+        self.by_ext: dict[str, list[str]] = {}
+        self.serial = 0
+
+    def new_path(self, ext: str, directory: str | None = None) -> str:
+        """A path no file has had, in one of the kind's usual folders."""
+        self.serial += 1
+        if directory is not None:
+            d = directory
+        elif ext == "py":
+            where = self.rng.choices(_PY_WHERE, _PY_WHERE_WEIGHTS)[0]
+            d = self.rng.choice(_PY_DIRS[where])
+        else:
+            d = self.rng.choice(_DIRS[ext])
+        name = f"{self.rng.choice(_WORDS)}_{self.serial}.{ext}"
+        return f"{d}/{name}" if d else name
+
+    def add(self, ext: str, lines: int) -> str:
+        """A new file of ``lines`` lines (or a binary one): its path."""
+        path = self.new_path(ext)
+        if ext == "bin":
+            self.binary[path] = self.rng.randbytes(_sample(self.rng, BINARY_BYTES))
+        else:
+            self.text[path] = _text_lines(self.rng, ext, lines)
+            self.by_ext.setdefault(ext, []).append(path)
+        return path
+
+    def nearest(self, ext: str, size: int, busy: Container[str]) -> str | None:
+        """The ``.ext`` text file not in ``busy`` whose line count is nearest ``size`` (None:
+        there is none)."""
+        paths = [p for p in self.by_ext.get(ext, ()) if p not in busy]
+        if not paths:
+            return None
+        return min(paths, key=lambda p: abs(len(self.text[p]) - size))
+
+    def remove(self, path: str) -> None:
+        """Forget ``path`` (a deletion, or the old side of a rename)."""
+        if self.binary.pop(path, None) is None:
+            del self.text[path]
+            self.by_ext[path.rsplit(".", 1)[1]].remove(path)
+
+    def edit(self, path: str, ext: str) -> None:
+        """Modify ``path`` as a measured modification does: added and deleted lines spread
+        over the hunks (:data:`ADDED_PER_MODIFIED`, :data:`DELETED_PER_MODIFIED`,
+        :data:`HUNKS_PER_MODIFIED`), maybe a long line (:data:`LONG_LINE_RATE`)."""
+        rng, lines = self.rng, self.text[path]
+        added = _sample(rng, ADDED_PER_MODIFIED)
+        deleted = min(len(lines), _sample(rng, DELETED_PER_MODIFIED))
+        if added + deleted == 0:
+            added = 1  # a modification changes at least a line
+        hunks = max(1, min(_sample(rng, HUNKS_PER_MODIFIED), added + deleted, len(lines) + 1))
+        new = _text_lines(rng, ext, added)
+        if rng.random() < LONG_LINE_RATE.get(ext, 0.0):
+            new.insert(rng.randrange(len(new) + 1), _long_line(rng, ext))
+        # Hunk k replaces dels[k] lines at starts[k] with adds[k] lines; the hunks apply from
+        # the bottom up, so earlier offsets still hold.
+        adds = _split(rng, new, hunks)
+        dels = [len(x) for x in _split(rng, [""] * deleted, hunks)]
+        starts = sorted(rng.sample(range(len(lines) + 1), hunks))
+        for k in reversed(range(hunks)):
+            at = starts[k]
+            end = min(len(lines), at + dels[k], starts[k + 1] if k + 1 < hunks else len(lines))
+            lines[at:end] = adds[k]
+
+    def data(self, path: str) -> bytes:
+        """The file's contents."""
+        if path in self.binary:
+            return self.binary[path]
+        lines = self.text[path]
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def _split(rng: random.Random, items: list[str], parts: int) -> list[list[str]]:
+    """``items`` cut into ``parts`` consecutive runs (some maybe empty) at random places."""
+    cuts = sorted(rng.randint(0, len(items)) for _ in range(parts - 1))
+    bounds = [0, *cuts, len(items)]
+    return [items[bounds[k]:bounds[k + 1]] for k in range(parts)]
+
+
+def _change(tree: _Tree, touched: dict[str, bytes | None]) -> None:
+    """One file change of a sampled commit, of a measured kind (:data:`EXT_MIX`) and status
+    (:data:`STATUS_MIX`). A modified file is the one of that kind whose size is nearest a draw
+    from :data:`FILE_LINES`, so that modified files' pre-images follow it; deleted and renamed
+    files likewise follow :data:`DELETED_FILE_LINES` and :data:`RENAMED_FILE_LINES`."""
+    rng = tree.rng
+    ext = rng.choices(_KINDS, _KIND_WEIGHTS)[0]
+    status = rng.choices(_STATUSES, _STATUS_WEIGHTS)[0]
+    if ext == "bin":
+        old = [p for p in tree.binary if p not in touched]
+        if status == "M" and old:
+            path = rng.choice(old)
+            tree.binary[path] = rng.randbytes(_sample(rng, BINARY_BYTES))
+        else:
+            path = tree.add(ext, 0)
+        touched[path] = tree.data(path)
+        return
+    size = {"M": FILE_LINES, "D": DELETED_FILE_LINES, "R": RENAMED_FILE_LINES}.get(status)
+    found = tree.nearest(ext, _sample(rng, size), touched) if size else None
+    if found is None:  # an addition, or nothing of the kind left to change in this commit
+        path = tree.add(ext, _sample(rng, NEW_FILE_LINES))
+        if rng.random() < LONG_LINE_RATE.get(ext, 0.0):
+            tree.text[path].append(_long_line(rng, ext))
+    elif status == "D":
+        tree.remove(found)
+        touched[found] = None
+        return
+    elif status == "R":
+        lines = tree.text[found]
+        tree.remove(found)
+        touched[found] = None
+        path = tree.new_path(ext, found.rsplit("/", 1)[0] if "/" in found else "")
+        tree.text[path] = lines
+        tree.by_ext[ext].append(path)
+        if rng.random() >= PURE_RENAMES:
+            tree.edit(path, ext)
+    else:
+        path = found
+        tree.edit(path, ext)
+    touched[path] = tree.data(path)
+
+
+_KINDS = [k for k, _ in EXT_MIX]
+_KIND_WEIGHTS = [w for _, w in EXT_MIX]
+_STATUSES = [s for s, _ in STATUS_MIX]
+_STATUS_WEIGHTS = [w for _, w in STATUS_MIX]
+
+
+def _message(rng: random.Random, i: int) -> str:
+    """A commit message of :data:`MESSAGE_LINES` lines: a subject, then maybe a body."""
+    lines = [f"{rng.choice(_WORDS)}: change {rng.choice(_WORDS)} handling ({i})"]
+    more = max(1, _sample(rng, MESSAGE_LINES)) - 1
+    if more >= 2:
+        lines.append("")  # a body is a paragraph after a blank line
+        more -= 1
+    lines += [_text_line(rng, "rst") or "." for _ in range(more)]
+    return "\n".join(lines) + "\n"
+
+
+def _commit(i: int, when: int, msg: str, files: dict[str, bytes | None]) -> list[bytes]:
+    """One fast-import commit on main."""
+    data = msg.encode()
+    out = [b"commit refs/heads/main\n",
+           f"author Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
+           f"committer Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
+           b"data %d\n" % len(data), data, b"\n"]
+    for path, blob in files.items():
+        if blob is None:
+            out.append(f"D {path}\n".encode())
+        else:
+            out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(blob), blob, b"\n"]
+    out.append(b"\n")
+    return out
+
+
 def builtin_corpus(dest: Path, commits: int, seed: int) -> Path:
-    """A git repository at ``dest`` with ``commits`` seeded commits of realistic sizes."""
+    """A git repository at ``dest``: an import of :data:`TREE_FILES` files (the history before
+    the sampled window, sizes from :data:`FILE_LINES`), then ``commits`` seeded commits whose
+    sizes follow the measured distributions above."""
     rng = random.Random(seed)
     dest.mkdir(parents=True)
     git("init", "-q", "-b", "main", cwd=dest)
-    files: dict[str, list[str]] = {}
-    kinds = [k for k, _ in EXT_MIX]
-    weights = [w for _, w in EXT_MIX]
-    out: list[bytes] = []
+    tree = _Tree(rng)
+    for _ in range(TREE_FILES):
+        tree.add(rng.choices(_KINDS, _KIND_WEIGHTS)[0], _sample(rng, FILE_LINES))
     when = 1_500_000_000
-    for i in range(commits):
+    out = _commit(0, when, "import: the project before the sampled window\n",
+                  {p: tree.data(p) for p in [*tree.text, *tree.binary]})
+    for i in range(1, commits + 1):
         when += rng.randint(60, 200_000)
-        touched: dict[str, bytes] = {}
+        touched: dict[str, bytes | None] = {}
         for _ in range(max(1, _sample(rng, FILES_PER_COMMIT))):
-            ext = rng.choices(kinds, weights)[0]
-            same = [p for p in files if p.endswith("." + ext)]
-            if same and rng.random() < 0.8:
-                path = rng.choice(same)
-            else:
-                d = rng.choice(_DIRS[ext])
-                name = f"{rng.choice(_WORDS)}_{rng.randint(0, 999)}.{ext}"
-                path = f"{d}/{name}" if d else name
-            if ext == "bin":
-                touched[path] = bytes(rng.getrandbits(8) for _ in range(rng.randint(64, 2048)))
-                continue
-            lines = files.setdefault(path, [])
-            added = _sample(rng, ADDED_PER_FILE)
-            at = rng.randint(0, len(lines))
-            removed = min(len(lines) - at, rng.randint(0, added)) if lines else 0
-            new = [_text_line(rng, ext) for _ in range(added)]
-            if ext == "js" and rng.random() < 0.02:  # a minified bundle line, as vendored JS has
-                new.append(";".join(f"var {rng.choice(_WORDS)}{k}={k}" for k in range(3000)))
-            lines[at:at + removed] = new
-            touched[path] = ("\n".join(lines) + "\n").encode()
-        subject = f"{rng.choice(_WORDS)}: change {rng.choice(_WORDS)} handling ({i})"
-        msg = f"{subject}\n\nWhy: {' '.join(rng.choice(_WORDS) for _ in range(12))}.\n".encode()
-        out += [b"commit refs/heads/main\n",
-                f"author Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
-                f"committer Dev {i % 7} <dev{i % 7}@example.com> {when} +0000\n".encode(),
-                b"data %d\n" % len(msg), msg, b"\n"]
-        for path, data in touched.items():
-            out += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(data), data, b"\n"]
-        out.append(b"\n")
+            _change(tree, touched)
+        out += _commit(i, when, _message(rng, i), touched)
     git("fast-import", "--quiet", cwd=dest, input=b"".join(out) + b"done\n")
+    # fast-import deltifies each blob against the blob written just before it (another file,
+    # mostly), in chains up to 50 deep: reading such a pack costs git log -p about 1.6x what
+    # it costs on the same history packed afresh, as a real clone's pack is.
+    git("repack", "-adfq", cwd=dest)
     return dest
 
 
@@ -242,7 +480,7 @@ class Replay:
     """A rewritten clone, ready to judge."""
 
     top: Path
-    base: str  # the orchestrator commit that puts every feature in CODE
+    base: str  # the orchestrator commit that puts every feature in CODE (the corpus: its import)
     tip: str
     commits: int  # commits in base..tip
     features: list[str] = field(default_factory=list)
@@ -407,8 +645,10 @@ def _fill_missing(top: Path, stream: bytes) -> bytes:
     return blob + fixed
 
 
-def replay(src: Path, work: Path, seed: int = 13) -> Replay:
-    """Clone ``src`` into ``work`` and rewrite its default branch as described above."""
+def replay(src: Path, work: Path, seed: int = 13, skip: int = 0) -> Replay:
+    """Clone ``src`` into ``work`` and rewrite its default branch as described above; the
+    first ``skip`` commits along the first parent stay below the measured range (the built-in
+    corpus's import: the history before its sampled window)."""
     top = work / "clone"
     try:
         git("clone", "-q", "--no-local", "--no-checkout", "--single-branch", str(src), str(top),
@@ -431,6 +671,9 @@ def replay(src: Path, work: Path, seed: int = 13) -> Replay:
         input=_fill_missing(top, _rewrite(stream, base, head_ref)) + b"done\n")
     tip = git("rev-parse", BRANCH, cwd=top).decode().strip()
     git("symbolic-ref", "HEAD", BRANCH, cwd=top)
+    if skip:
+        chain = git("rev-list", "--reverse", "--first-parent", f"{base}..{tip}", cwd=top).split()
+        base = chain[skip - 1].decode()
     count = int(git("rev-list", "--count", f"{base}..{tip}", cwd=top))
     return Replay(top, base, tip, count, list(feats))
 
@@ -643,7 +886,7 @@ def main(argv: list[str] | None = None) -> int:
             name = str(args.repo)
         _say(f"replaying {name} ...")
         t0 = time.perf_counter()
-        rp = replay(source, tmp, args.seed)
+        rp = replay(source, tmp, args.seed, skip=1 if args.corpus else 0)
         _say(f"rewritten {rp.commits:,} commits in {time.perf_counter() - t0:.1f} s")
         rows = measure(rp, tmp, runs, args.report_out)
     finally:
