@@ -211,6 +211,8 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
 
     Constant process count: one ``git log`` stream, one ``cat-file``, one ``diff-tree``.
     """
+    from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
+
     shallow: set[str] = set()
     if repo.shallow:
         shallow_file = repo.common_dir / "shallow"
@@ -272,6 +274,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                             server=opts.where == "server")
             findings.extend(evaluate(change, ctx, ident, env))
+            same_attributes(change)
             _release(change)
             truncated.extend((change, f) for f in change.files if f.truncated)
             if change.is_merge:

@@ -30,6 +30,25 @@ def _text_files(files: list[FileChange]) -> list[FileChange]:
 
 #: (parent commit, directory) -> the linguist patterns of that directory's .gitattributes.
 _ATTRS: dict[tuple[str, str], list[tuple[str, str]]] = {}
+#: commit -> an ancestor with the same .gitattributes files everywhere (see same_attributes).
+_SAME_ATTRS: dict[str, str] = {}
+
+
+def same_attributes(change: ChangeSet) -> None:
+    """Note that ``change`` (judged in a range) has its first parent's ``.gitattributes``
+    files, when it is no merge and none of its paths is one: then the attribute patterns
+    read for that parent serve the commits built on it, instead of being read again for
+    every commit of the range (a round trip each)."""
+    if change.commit is None or len(change.parents) != 1:
+        return
+    for f in change.files:
+        for name in (f.path, f.old_path):
+            if name and name.rsplit("/", 1)[-1] == ".gitattributes":
+                return
+    if len(_SAME_ATTRS) >= 50_000:
+        _SAME_ATTRS.clear()
+    parent = change.parents[0]
+    _SAME_ATTRS[change.commit] = _SAME_ATTRS.get(parent, parent)
 
 
 def _attr_patterns(cc: CheckContext, directory: str) -> list[tuple[str, str]]:
@@ -37,7 +56,7 @@ def _attr_patterns(cc: CheckContext, directory: str) -> list[tuple[str, str]]:
     judged commit cannot mark its own files vendored), cached per parent and directory."""
     read = cc.env.read_text
     parent = cc.change.parents[0] if cc.change.parents else ""
-    key = (parent, directory)
+    key = (_SAME_ATTRS.get(parent, parent), directory)
     if key not in _ATTRS:
         if len(_ATTRS) > 50_000:
             _ATTRS.clear()
@@ -55,7 +74,7 @@ def _vendored(cc: CheckContext, f: FileChange) -> bool:
     .gitattributes (root and every directory above the file; the deepest match wins)."""
     parts = f.path.split("/")[:-1]
     if cc.env.prefetch is not None and cc.change.parents:  # one round trip for every level
-        parent = cc.change.parents[0]
+        parent = _SAME_ATTRS.get(cc.change.parents[0], cc.change.parents[0])
         dirs = ["/".join(parts[:k]) for k in range(len(parts) + 1)]
         missing = [d for d in dirs if (parent, d) not in _ATTRS]
         if len(missing) > 1:
