@@ -539,9 +539,8 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
             "--no-ext-diff", "--no-textconv", "--", *pathspecs]
     unique = sorted(set(pairs))
     suspects: list[tuple[tuple[str, str], str]] = []
-    _read_tree_numstat(run(args, cwd, extra_env=env,
-                           input="".join(f"{b} {t}\n" for b, t in unique).encode()),
-                       result, suspects)
+    for out in _run_split(args, cwd, env, [f"{b} {t}\n".encode() for b, t in unique]):
+        _read_tree_numstat(out, result, suspects)
     if suspects:
         with _cat(repo, cat) as reader:
             # Both sides of every suspect, each tree and path once (pairs of a range share
@@ -570,6 +569,40 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
             for path, lines in _count_patch(repo, ["diff-tree", "-r", *pair], paths).items():
                 result[pair][path] = lines
     return result
+
+
+def _run_split(args: list[str], cwd: Path, env: dict[str, str], lines: list[bytes],
+               ) -> list[bytes]:
+    """The output of ``git args`` fed ``lines`` on stdin, from two processes side by side
+    when there are enough lines (every line is answered on its own, so the order of the
+    answers does not matter): a range waits for its scope budgets at the very end, when
+    nothing else runs, and each budget is a whole diff from the feature's baseline. Each
+    process writes to a temporary file, so neither waits for the other to be read."""
+    if len(lines) < 4 or (os.cpu_count() or 1) < 2:
+        return [run(args, cwd, input=b"".join(lines), extra_env=env)]
+    import tempfile  # ranges only
+
+    halves = [lines[0::2], lines[1::2]]  # the pairs are sorted: alternate for even costs
+    with contextlib.ExitStack() as stack:
+        outs = [stack.enter_context(tempfile.TemporaryFile()) for _ in halves]
+        procs = []
+        for half, out in zip(halves, outs, strict=True):
+            proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=out,
+                          stderr=subprocess.PIPE)
+            assert proc.stdin is not None
+            proc.stdin.write(b"".join(half))
+            proc.stdin.close()
+            procs.append(proc)
+        got = []
+        for proc, out in zip(procs, outs, strict=True):
+            err = proc.stderr.read() if proc.stderr else b""
+            if proc.wait() != 0:
+                msg = err.decode("utf-8", "replace").strip().splitlines()
+                raise GitError(f"git diff-tree failed: "
+                               f"{msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+            out.seek(0)
+            got.append(out.read())
+        return got
 
 
 def _read_tree_numstat(out: bytes, result: dict[tuple[str, str], dict[str, int]],
