@@ -257,6 +257,7 @@ def test_real_history_benchmark_quick_run_on_the_builtin_corpus() -> None:
     measures = [r["measure"] for r in out["results"]]
     assert any(m.startswith("check --range") for m in measures)
     assert any(m.startswith("git push with the pre-receive hook") for m in measures)
+    assert any(m.startswith("pre-receive hook within the push") for m in measures)
     assert any(m.startswith("peak RSS") for m in measures)
     assert all(r["value"] > 0 for r in out["results"])
 
