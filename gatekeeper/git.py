@@ -449,18 +449,43 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
         _finish(proc)
         return
     main, changes = stream([*walk, "--diff-merges=off", *nots], revs)
-    kinds = _merge_kinds(repo, cwd, env, walk, revs, nots)
+    # The merges are sorted out while the first commits are judged (git does the work; the
+    # thread only waits for it), and waited for at the first merge.
+    import threading  # ranges only
+
+    found: list[dict[str, str] | BaseException] = []
+
+    def sort_out() -> None:
+        try:
+            found.append(_merge_kinds(repo, cwd, env, walk, revs, nots))
+        except BaseException as exc:  # re-raised where the merges are needed
+            found.append(exc)
+
+    sorting = threading.Thread(target=sort_out, daemon=True)
+    sorting.start()
+    kinds: dict[str, str] | None = None
     sides: dict[str, tuple[subprocess.Popen[bytes], Iterator[ChangeSet]]] = {}
-    # Renames change nothing in a "plain" merge's diff, so none are looked for (not even
-    # the -M that diff.renames turns on by default).
-    for name, opts in (("plain", (*(o for o in _LOG_DIFF_OPTS if o != "-C"), "--no-renames")),
-                       ("copies", _LOG_DIFF_OPTS)):
-        these = [sha for sha, k in kinds.items() if k == name]  # in stream order (dict order)
-        if these:
-            sides[name] = stream(["--no-walk=unsorted", "--diff-merges=combined"],
-                                 ("\n".join(these) + "\n").encode(), opts)
+
+    def start_sides() -> dict[str, str]:
+        sorting.join()
+        got = found[0]
+        if isinstance(got, BaseException):
+            raise got
+        # Renames change nothing in a "plain" merge's diff, so none are looked for (not even
+        # the -M that diff.renames turns on by default).
+        for name, opts in (("plain", (*(o for o in _LOG_DIFF_OPTS if o != "-C"),
+                                      "--no-renames")),
+                           ("copies", _LOG_DIFF_OPTS)):
+            these = [sha for sha, k in got.items() if k == name]  # stream order (dict order)
+            if these:
+                sides[name] = stream(["--no-walk=unsorted", "--diff-merges=combined"],
+                                     ("\n".join(these) + "\n").encode(), opts)
+        return got
+
     for change in changes:
-        kind = kinds.get(change.commit or "") if change.is_merge else None
+        if change.is_merge and kinds is None:
+            kinds = start_sides()
+        kind = kinds.get(change.commit or "") if kinds is not None and change.is_merge else None
         if kind is not None:
             got = next(sides[kind][1], None)
             if got is None or got.commit != change.commit:
@@ -468,6 +493,10 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
             change = got
         yield change
     _finish(main)
+    if kinds is None:
+        kinds = start_sides()  # no merge came: the lists must agree (none expected)
+        if kinds:
+            raise GitError("git log gave no merge that rev-list lists")
     for proc, rest in sides.values():
         if next(rest, None) is not None:
             raise GitError("git log gave combined diffs for merges outside the range")
