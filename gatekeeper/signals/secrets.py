@@ -30,6 +30,7 @@ from gatekeeper.signals._common import (
     _lines_matching,
     _mask,
     _rx,
+    _scan,
     _sha,
 )
 
@@ -162,8 +163,9 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
     # line -> the formats whose fixed text may be on it (a link alone: none, only a
     # connection string may be there)
     tokens: dict[int, set[int]] = {}
+    scan = _scan(lines)
     for hint, formats in _token_hints():
-        for i in _lines_matching(lines, hint, lower=False):
+        for i in scan.matching(hint, lower=False):
             tokens.setdefault(i, set()).update(formats)
     hint = _ASSIGN_HINT if config else _ASSIGN_LIT_HINT
     assigns = set(_lines_matching(lines, hint)) if generic else set()

@@ -30,10 +30,9 @@ from gatekeeper.signals._common import (
     _candidates,
     _excerpt,
     _ext,
-    _has,
     _lang,
-    _lines_matching,
     _rx,
+    _scan,
     _sha,
 )
 
@@ -119,8 +118,8 @@ def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
     same line or through a variable assigned on an earlier added line of the file."""
     # Only a call can report, so a file with none is done, and lines after the last call
     # line are never read.
-    calls = [_lines_matching(lines, kw + _SQL_CALL_TAIL) for kw in _SQL_CALL_KEYWORDS
-             if _has(lines, kw)]
+    scan = _scan(lines)
+    calls = [scan.matching(kw + _SQL_CALL_TAIL) for kw in _SQL_CALL_KEYWORDS if kw in scan.low]
     last = max((got[-1] for got in calls if got), default=-1)
     hits: list[SignalHit] = []
     sql_vars: dict[str, tuple[int, bool, str]] = {}  # name -> (line, dynamic, how)
