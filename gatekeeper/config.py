@@ -104,7 +104,17 @@ class Config:
     def roles_of(self, identity: str) -> list[str]:
         """Roles the roster lets ``identity`` (an email or a server username) act as."""
         ident = identity.strip().lower()
-        return [role for role, ids in self.roster.items() if ident in (i.lower() for i in ids)]
+        # Kept on the (frozen) config like path_class's answers: a range asks once per commit.
+        index: dict[str, list[str]] | None = self.__dict__.get("_roles")
+        if index is None:
+            index = {}
+            for role, ids in self.roster.items():
+                for i in ids:
+                    roles = index.setdefault(i.lower(), [])
+                    if role not in roles:  # an identity listed twice under one role
+                        roles.append(role)
+            self.__dict__["_roles"] = index
+        return list(index.get(ident, ()))
 
     def path_class(self, path: str) -> str:
         """The class of a path: pact, ai_config, docs, tests, schema or code."""
