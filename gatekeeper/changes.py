@@ -701,6 +701,11 @@ class _Pipe:
                 return
 
 
+#: A record's seven header fields, each ended by NUL (see LOG_FORMAT).
+_HEAD = re.compile(rb"([^\0]*)\0" * 7)
+#: A raw entry's metadata and (first) path, each ended by NUL.
+_ENTRY = re.compile(rb"(:[^\0]*)\0([^\0]*)\0")
+
 #: The ``git log --format`` that :func:`parse_log_stream` reads.
 LOG_FORMAT = ("--format=%x00%x00GK1%x00%H%x00%T%x00%P%x00%an%x00%ae%x00%B%x00"
               "%(trailers:only,unfold)%x00")
@@ -717,7 +722,14 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
     if pipe.until(_MARK) is None and pipe.eof:
         return
     while True:
-        fields = [pipe.until(b"\0") or b"" for _ in range(7)]
+        # The header's seven fields in one match when the buffer holds them all (it nearly
+        # always does), else field by field as the pipe delivers them.
+        head = _HEAD.match(pipe.buf, pipe.pos)
+        if head is not None:
+            fields = list(head.groups())
+            pipe.pos = head.end()
+        else:
+            fields = [pipe.until(b"\0") or b"" for _ in range(7)]
         sha, tree, parents, name, email, message, trailer_block = (
             f.decode("utf-8", "replace") for f in fields)
         if not sha:
@@ -726,8 +738,13 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
             pipe.skip(1)
         files: list[FileChange] = []
         while pipe.peek(1) == b":":
-            meta = pipe.until(b"\0") or b""
-            paths = [pipe.until(b"\0") or b""]
+            entry = _ENTRY.match(pipe.buf, pipe.pos)  # meta and path, when both are in hand
+            if entry is not None:
+                meta, paths = entry.group(1), [entry.group(2)]
+                pipe.pos = entry.end()
+            else:
+                meta = pipe.until(b"\0") or b""
+                paths = [pipe.until(b"\0") or b""]
             status = meta.rsplit(b" ", 1)[-1][:1]
             if status in (b"R", b"C") and not meta.startswith(b"::"):
                 paths.append(pipe.until(b"\0") or b"")
