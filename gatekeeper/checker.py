@@ -380,12 +380,16 @@ def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[s
         pending[(item[1].id, sha)] = item
 
 
+#: At most this many diff-tree processes compute a range's scope budgets.
+_SCOPE_GROUPS = 8
+
+
 def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
                    requests: list[Any]) -> list[Finding]:
     """Scope budgets of a range, judged at the tip-most commits touching each feature: a
     request is dropped when a descendant in the range touched the same feature (its diff
     from the baseline includes the earlier one's). Branches pushed together each keep
-    their own tip. One ``diff-tree --stdin`` computes every budget.
+    their own tip. A few ``diff-tree --stdin`` side by side compute every budget.
     """
     if not requests:
         return []
@@ -406,11 +410,21 @@ def _resolve_scope(repo: git.Repo, cat: git.CatFile, env: Environment,
                 raise GitError(baseline_lost(feat.id, base, repo.shallow))
             base_tree = base_trees[base] = got[0]
         pairs.append((base_tree, change.tree))
-    stats = git.numstat_trees(repo, pairs, feature_pathspecs(item[1] for item in requests),
-                              cat=cat)
+    # Each budget counts its own feature's paths only, so features are spread over a few
+    # groups (one diff-tree each, side by side), each narrowed to its features' paths:
+    # with a feature per top directory that is one diff of the range, not one per feature.
+    ids = sorted({item[1].id for item in requests})
+    width = min(len(ids), _SCOPE_GROUPS)
+    bucket = {fid: k % width for k, fid in enumerate(ids)}
+    members: list[list[int]] = [[] for _ in range(width)]
+    for n, item in enumerate(requests):
+        members[bucket[item[1].id]].append(n)
+    results = git.numstat_groups(repo, [
+        ([pairs[n] for n in ns], feature_pathspecs(requests[n][1] for n in ns))
+        for ns in members], cat=cat)
     out: list[Finding] = []
     for (rule, feat, change, ctx, ident), pair in zip(requests, pairs, strict=True):
-        lines = feature_lines(stats.get(pair, {}), feat)
+        lines = feature_lines(results[bucket[feat.id]].get(pair, {}), feat)
 
         def known(feature: Feature, _change: ChangeSet, n: int = lines, want: str = feat.id,
                   ) -> int | None:

@@ -525,8 +525,9 @@ def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], re
     merge goes to the ``-C`` stream, as if nothing were known.
     """
     listed = run(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, input=revs,
-                 extra_env=env).split(b"\n")
-    merges = [fields[0].decode() for fields in map(bytes.split, listed) if len(fields) > 2]
+                 extra_env=env)
+    # A line of two or more parents: a merge (only those are kept, not a list of every line).
+    merges = [m.decode() for m in re.findall(rb"(?m)^(\w+) \w+ \w", listed)]
     if not merges:
         return {}
     everything = dict.fromkeys(merges, "copies")
@@ -560,66 +561,87 @@ def numstat_trees(repo: Repo, pairs: Sequence[tuple[str, str]], pathspecs: Seque
     Binary files count as zero lines, binary by content: a file that git reports as binary
     only because of an attribute (``-diff``, ``binary``) is counted again with ``--text``.
     """
-    result: dict[tuple[str, str], dict[str, int]] = {p: {} for p in pairs}
-    if not pairs:
-        return result
+    return numstat_groups(repo, [(pairs, pathspecs)], cat)[0]
+
+
+def numstat_groups(repo: Repo, groups: Sequence[tuple[Sequence[tuple[str, str]], Sequence[str]]],
+                   cat: CatFile | None = None) -> list[dict[tuple[str, str], dict[str, int]]]:
+    """:func:`numstat_trees` of each (pairs, pathspecs) group, the groups' ``diff-tree``
+    processes side by side (a lone group with four or more pairs is split in two): a range
+    waits for its scope budgets at the very end, when nothing else runs, and each budget is
+    a whole diff from the feature's baseline, so each is best narrowed to its own paths."""
+    results: list[dict[tuple[str, str], dict[str, int]]] = [{p: {} for p in pairs}
+                                                            for pairs, _ in groups]
     cwd, env, cfg = attribute_free(repo)
-    args = [*cfg[:4], "diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames",
-            "--no-ext-diff", "--no-textconv", "--", *pathspecs]
-    unique = sorted(set(pairs))
-    suspects: list[tuple[tuple[str, str], str]] = []
-    for out in _run_split(args, cwd, env, [f"{b} {t}\n".encode() for b, t in unique]):
-        _read_tree_numstat(out, result, suspects)
-    if suspects:
-        with _cat(repo, cat) as reader:
-            # Both sides of every suspect, each tree and path once (pairs of a range share
-            # their base trees), a round trip per batch: git's own test, a NUL in the first
-            # 8,000 bytes; an absent side counts as text. Only the verdicts are kept.
-            specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)})
-            if "--text" not in cfg:
-                # No attributes at all: git called a file binary by that same test, unless
-                # a side is over core.bigFileThreshold. Only such suspects are read.
-                over = {spec for spec, got in zip(specs, reader.info_many(specs), strict=True)
-                        if got is not None and got[2] > BIG_FILE}
-                suspects = [(pair, path) for pair, path in suspects
-                            if f"{pair[0]}:{path}" in over or f"{pair[1]}:{path}" in over]
-                specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects
-                                for k in (0, 1)})
-            text = {spec: got is None or got[1] != "blob" or b"\0" not in got[3]
-                    for spec, got in zip(specs, reader.read_many(specs, BINARY_PROBE),
-                                         strict=True)}
-            hidden = [(pair, path) for pair, path in suspects
-                      if text[f"{pair[0]}:{path}"] and text[f"{pair[1]}:{path}"]]
-        # numstat ignores --text for attribute-binary files; their patch does not: count it.
-        by_pair: dict[tuple[str, str], list[str]] = {}
-        for pair, path in hidden:
-            by_pair.setdefault(pair, []).append(path)
-        for pair, paths in sorted(by_pair.items()):
-            for path, lines in _count_patch(repo, ["diff-tree", "-r", *pair], paths).items():
-                result[pair][path] = lines
-    return result
+    jobs: list[tuple[int, list[str], list[bytes]]] = []
+    for g, (pairs, pathspecs) in enumerate(groups):
+        lines = [f"{b} {t}\n".encode() for b, t in sorted(set(pairs))]
+        if not lines:
+            continue
+        args = [*cfg[:4], "diff-tree", "--stdin", "-r", "--numstat", "-z", "--no-renames",
+                "--no-ext-diff", "--no-textconv", "--", *pathspecs]
+        halves = [lines[0::2], lines[1::2]]  # sorted pairs: alternate for even costs
+        split = len(groups) == 1 and len(lines) >= 4 and (os.cpu_count() or 1) > 1
+        jobs += [(g, args, half) for half in halves] if split else [(g, args, lines)]
+    suspects: list[list[tuple[tuple[str, str], str]]] = [[] for _ in groups]
+    for (g, _, _), out in zip(jobs, _run_many(cwd, env, [(a, ls) for _, a, ls in jobs]),
+                              strict=True):
+        _read_tree_numstat(out, results[g], suspects[g])
+    for result, found in zip(results, suspects, strict=True):
+        if found:
+            _recount_hidden(repo, cat, cfg, result, found)
+    return results
 
 
-def _run_split(args: list[str], cwd: Path, env: dict[str, str], lines: list[bytes],
-               ) -> list[bytes]:
-    """The output of ``git args`` fed ``lines`` on stdin, from two processes side by side
-    when there are enough lines (every line is answered on its own, so the order of the
-    answers does not matter): a range waits for its scope budgets at the very end, when
-    nothing else runs, and each budget is a whole diff from the feature's baseline. Each
-    process writes to a temporary file, so neither waits for the other to be read."""
-    if len(lines) < 4 or (os.cpu_count() or 1) < 2:
-        return [run(args, cwd, input=b"".join(lines), extra_env=env)]
+def _recount_hidden(repo: Repo, cat: CatFile | None, cfg: list[str],
+                    result: dict[tuple[str, str], dict[str, int]],
+                    suspects: list[tuple[tuple[str, str], str]]) -> None:
+    """Count again, from their patch, the files numstat called binary whose both sides are
+    text by git's own test (so only an attribute, or size, made numstat skip them)."""
+    with _cat(repo, cat) as reader:
+        # Both sides of every suspect, each tree and path once (pairs of a range share
+        # their base trees), a round trip per batch: git's own test, a NUL in the first
+        # 8,000 bytes; an absent side counts as text. Only the verdicts are kept.
+        specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects for k in (0, 1)})
+        if "--text" not in cfg:
+            # No attributes at all: git called a file binary by that same test, unless
+            # a side is over core.bigFileThreshold. Only such suspects are read.
+            over = {spec for spec, got in zip(specs, reader.info_many(specs), strict=True)
+                    if got is not None and got[2] > BIG_FILE}
+            suspects = [(pair, path) for pair, path in suspects
+                        if f"{pair[0]}:{path}" in over or f"{pair[1]}:{path}" in over]
+            specs = sorted({f"{pair[k]}:{path}" for pair, path in suspects
+                            for k in (0, 1)})
+        text = {spec: got is None or got[1] != "blob" or b"\0" not in got[3]
+                for spec, got in zip(specs, reader.read_many(specs, BINARY_PROBE),
+                                     strict=True)}
+        hidden = [(pair, path) for pair, path in suspects
+                  if text[f"{pair[0]}:{path}"] and text[f"{pair[1]}:{path}"]]
+    # numstat ignores --text for attribute-binary files; their patch does not: count it.
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for pair, path in hidden:
+        by_pair.setdefault(pair, []).append(path)
+    for pair, paths in sorted(by_pair.items()):
+        for path, lines in _count_patch(repo, ["diff-tree", "-r", *pair], paths).items():
+            result[pair][path] = lines
+
+
+def _run_many(cwd: Path, env: dict[str, str], jobs: list[tuple[list[str], list[bytes]]],
+              ) -> list[bytes]:
+    """The output of each ``git args`` fed its ``lines`` on stdin, the processes side by
+    side, each writing to a temporary file so that none waits for another to be read."""
+    if len(jobs) <= 1:
+        return [run(args, cwd, input=b"".join(lines), extra_env=env) for args, lines in jobs]
     import tempfile  # ranges only
 
-    halves = [lines[0::2], lines[1::2]]  # the pairs are sorted: alternate for even costs
     with contextlib.ExitStack() as stack:
-        outs = [stack.enter_context(tempfile.TemporaryFile()) for _ in halves]
+        outs = [stack.enter_context(tempfile.TemporaryFile()) for _ in jobs]
         procs = []
-        for half, out in zip(halves, outs, strict=True):
+        for (args, lines), out in zip(jobs, outs, strict=True):
             proc = _popen(args, cwd, extra_env=env, stdin=subprocess.PIPE, stdout=out,
                           stderr=subprocess.PIPE)
             assert proc.stdin is not None
-            proc.stdin.write(b"".join(half))
+            proc.stdin.write(b"".join(lines))
             proc.stdin.close()
             procs.append(proc)
         got = []

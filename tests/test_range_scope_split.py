@@ -1,7 +1,8 @@
-# tests/test_range_scope_split.py: a range's scope budgets, computed by two diff-tree processes.
-"""A range computes every feature's budget at the end, splitting the (baseline, tip) pairs
-between two ``diff-tree`` processes when there are four or more. Each budget must come out
-as one process (and each commit judged alone) gives it."""
+# tests/test_range_scope_split.py: a range's scope budgets, computed by diff-tree processes side by side.
+"""A range computes every feature's budget at the end: features are spread over at most
+eight groups, one ``diff-tree`` each narrowed to its features' paths, run side by side
+(a lone feature with four or more tips is split over two). Each budget must come out as
+one diff-tree over every path gives it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from pathlib import Path
 
 from helpers import GitRepo, pact_repo
 
-FEATURES = {"billing": 30, "search": 50, "export": 20, "admin": 40, "reports": 10}
+from gatekeeper import git as gitmod
 
 
-def _setup(repo: GitRepo) -> None:
-    for name, estimate in FEATURES.items():
+def _features(repo: GitRepo, estimates: dict[str, int]) -> None:
+    for name, estimate in estimates.items():
         repo.orchestrate("feature", "add", name, "--paths", f"src/{name}/**",
                          "--estimate", str(estimate))
         for phase in ("prepare", "architect"):
@@ -22,23 +23,61 @@ def _setup(repo: GitRepo) -> None:
         repo.write({f"docs/architecture/{name}.md": f"# {name}\n"})
         repo.orchestrate("approve", name, f"docs/architecture/{name}.md")
         repo.orchestrate("phase", name, "code")
-    repo.commit_ledger("five features to code")
+    repo.commit_ledger("features to code")
 
 
-def test_every_budget_is_the_one_diff_tree_gives(tmp_path: Path) -> None:
-    repo = pact_repo(tmp_path / "r")
-    _setup(repo)
-    base = repo.head()
-    for k, name in enumerate(FEATURES):  # each feature gets 25 lines in two commits
-        repo.commit(f"{name} one", agent="backend-coder",
-                    files={f"src/{name}/a.py": "# a\n" + "".join(f"a{i} = {i}\n" for i in range(9))})
-        repo.commit(f"{name} two", agent="backend-coder",
-                    files={f"src/{name}/b.py": "# b\n" + "".join(f"b{i} = {i}\n" for i in range(14 + k))})
-    proc = repo.gk("check", "--range", f"{base}..HEAD", "--format", "json", "--no-notes")
-    assert proc.returncode == 1, proc.stderr
-    over = {f["feature"]: f["message"] for f in json.loads(proc.stdout)["findings"]
+def _body(tag: str, n: int) -> str:
+    return f"# {tag}\n" + "".join(f"{tag}{i} = {i}\n" for i in range(n - 1))
+
+
+def _scope(repo: GitRepo, rng: str) -> dict[str, tuple[str, str]]:
+    """feature -> (action, message) of its scope-budget finding (a warning from 100 %)."""
+    proc = repo.gk("check", "--range", rng, "--format", "json", "--no-notes")
+    assert proc.returncode in (0, 1), proc.stderr
+    return {f["feature"]: (f["action"], f["message"]) for f in json.loads(proc.stdout)["findings"]
             if f["rule"] == "scope-budget"}
-    # 10 + 15 + k lines against each estimate: over by more than 20 % for billing (k=0: 25
-    # of 30 is fine), export (27 of 20), reports (29 of 10); search and admin are within.
-    assert sorted(over) == ["export", "reports"], over
-    assert "27 of 20" in over["export"] and "29 of 10" in over["reports"]
+
+
+def test_eleven_features_in_eight_groups_keep_their_own_budgets(tmp_path: Path) -> None:
+    estimates = {f"f{k:02d}": 20 for k in range(11)}
+    repo = pact_repo(tmp_path / "r")
+    _features(repo, estimates)
+    base = repo.head()
+    for k, name in enumerate(estimates):  # feature k gets 15 + k lines, in two commits
+        repo.commit(f"{name} one", agent="backend-coder",
+                    files={f"src/{name}/a.py": _body("a", 10)})
+        repo.commit(f"{name} two", agent="backend-coder",
+                    files={f"src/{name}/b.py": _body("b", 5 + k)})
+    found = _scope(repo, f"{base}..HEAD")
+    # Each feature's own lines, whatever group it is in: 15 + k of 20 (a warning over 20,
+    # a block over 24: feature 10 only).
+    assert sorted(found) == [f"f{k:02d}" for k in range(6, 11)], found
+    for k in range(6, 11):
+        assert f"{15 + k} of 20" in found[f"f{k:02d}"][1], found
+    assert [f for f, (action, _) in found.items() if action == "block"] == ["f10"]
+
+
+def test_one_feature_with_four_tips_is_split_and_counted_right(tmp_path: Path) -> None:
+    repo = pact_repo(tmp_path / "r", estimate=10)
+    base = repo.head()
+    tips = []
+    for k in range(4):  # four branches pushed together: four tips of one feature
+        repo.git("checkout", "-q", "-b", f"b{k}", base)
+        repo.commit(f"branch {k}", agent="backend-coder",
+                    files={f"src/auth/m{k}.py": _body("m", 9 + k)})
+        tips.append(repo.head())
+    r = gitmod.discover(repo.path)
+    from gatekeeper.checker import Options, check_revisions
+
+    report = check_revisions(r, tips, [base], opts=Options(where="ci", record=False))
+    got = {f.commit: (f.action, f.message) for f in report.findings if f.rule == "scope-budget"}
+    # 9, 10, 11, 12 lines against 10 (limit 12): warnings over 10 lines, no block.
+    assert sorted(got) == sorted(t[:12] for t in tips[2:]), got
+    for k, tip in enumerate(tips[2:], 2):
+        assert got[tip[:12]] == ("warn", got[tip[:12]][1]) and f"{9 + k} of 10" in got[tip[:12]][1]
+    repo.commit("one more", agent="backend-coder", files={"src/auth/extra.py": "# e\n"})
+    tips[-1] = repo.head()
+    report = check_revisions(r, tips, [base], opts=Options(where="ci", record=False))
+    blocks = [(f.commit, f.message) for f in report.findings
+              if f.rule == "scope-budget" and f.action == "block"]
+    assert blocks == [(tips[-1][:12], blocks[0][1])] and "13 of 10" in blocks[0][1], blocks
