@@ -314,14 +314,17 @@ def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
             probes[blob] = got[3] if got is not None and got[1] == "blob" else None
 
     window: list[ChangeSet] = []
-    held = 0
+    held, size = 0, 1
     for change in changes:
         window.append(change)
         held += sum(f.added for f in change.files)
-        if len(window) >= 32 or held >= 20_000:
+        if len(window) >= size or held >= 20_000:
             fill(window)
             yield from window
             window, held = [], 0
+            # The first windows are small, so that judging (and its first imports) starts
+            # at once, while git is still sorting out the range's merges.
+            size = min(2 * size, 32)
     fill(window)
     yield from window
 
