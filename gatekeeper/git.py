@@ -134,9 +134,21 @@ def run(args: Sequence[str], cwd: Path, *, input: bytes | None = None, check: bo
                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(input)
     if check and proc.returncode != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failed(args[0], proc.returncode, err)
     return out
+
+
+def _failed(what: str, code: int, err: bytes) -> GitError:
+    """The error for ``git what`` exiting with ``code``: git's last line of stderr."""
+    msg = err.decode("utf-8", "replace").strip().splitlines()
+    return GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(code)}")
+
+
+def _wait(what: str, proc: subprocess.Popen[bytes]) -> None:
+    """Wait for ``proc`` (its stdout already read or redirected); raise if it failed."""
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.wait() != 0:
+        raise _failed(what, proc.returncode, err)
 
 
 @dataclass(frozen=True)
@@ -404,10 +416,7 @@ def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str
                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     files = parse_diff_stream(proc.stdout)  # streamed: a huge diff is never held whole
-    err = proc.stderr.read()
-    if proc.wait() != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git diff failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    _wait("diff", proc)
     return ChangeSet(commit=None, parents=(head,) if head else (), author_name=author[0],
                      author_email=author[1], message=message, files=files)
 
@@ -446,7 +455,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     if limit is not None and limit <= 1:  # one commit (a hook's own): no side streams
         proc, changes = stream([*walk, "--diff-merges=combined", *nots], revs)
         yield from changes
-        _finish(proc)
+        _wait("log", proc)
         return
     main, changes = stream([*walk, "--diff-merges=off", *nots], revs)
     # The merges are sorted out while the first commits are judged (git does the work; the
@@ -492,7 +501,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
                 raise GitError(f"git log gave no combined diff for merge {change.commit}")
             change = got
         yield change
-    _finish(main)
+    _wait("log", main)
     if kinds is None:
         kinds = start_sides()  # no merge came: the lists must agree (none expected)
         if kinds:
@@ -500,14 +509,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     for proc, rest in sides.values():
         if next(rest, None) is not None:
             raise GitError("git log gave combined diffs for merges outside the range")
-        _finish(proc)
-
-
-def _finish(proc: subprocess.Popen[bytes]) -> None:
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git log failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        _wait("log", proc)
 
 
 def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], revs: bytes,
@@ -646,11 +648,7 @@ def _run_many(cwd: Path, env: dict[str, str], jobs: list[tuple[list[str], list[b
             procs.append(proc)
         got = []
         for proc, out in zip(procs, outs, strict=True):
-            err = proc.stderr.read() if proc.stderr else b""
-            if proc.wait() != 0:
-                msg = err.decode("utf-8", "replace").strip().splitlines()
-                raise GitError(f"git diff-tree failed: "
-                               f"{msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+            _wait("diff-tree", proc)
             out.seek(0)
             got.append(out.read())
         return got
@@ -730,10 +728,7 @@ def _count_patch(repo: Repo, diff: list[str], paths: list[str]) -> dict[str, int
                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     files = parse_diff_stream(proc.stdout, keep_lines=False)
-    err = proc.stderr.read()
-    if proc.wait() != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {diff[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    _wait(diff[0], proc)
     return {f.path: 0 if f.binary else f.changed for f in files}
 
 
