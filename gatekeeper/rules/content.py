@@ -51,17 +51,23 @@ def same_attributes(change: ChangeSet) -> None:
     _SAME_ATTRS[change.commit] = _SAME_ATTRS.get(parent, parent)
 
 
+def _attrs_of(cc: CheckContext) -> str:
+    """The commit whose attribute patterns the judged change's parent has: the parent, or
+    the ancestor it shares every .gitattributes file with (see same_attributes)."""
+    parent = cc.change.parents[0] if cc.change.parents else ""
+    return _SAME_ATTRS.get(parent, parent)
+
+
 def _attr_patterns(cc: CheckContext, directory: str) -> list[tuple[str, str]]:
     """``(glob, vendored)`` pairs from ``directory/.gitattributes`` in the PARENT's tree (the
     judged commit cannot mark its own files vendored), cached per parent and directory."""
     read = cc.env.read_text
-    parent = cc.change.parents[0] if cc.change.parents else ""
-    key = (_SAME_ATTRS.get(parent, parent), directory)
+    key = (_attrs_of(cc), directory)
     if key not in _ATTRS:
         if len(_ATTRS) > 50_000:
             _ATTRS.clear()
         text = None
-        if read is not None and parent:
+        if read is not None and cc.change.parents:
             text = read(cc.change, f"{directory}/.gitattributes" if directory else ".gitattributes",
                         True)
         _ATTRS[key] = signals.linguist_patterns(text or "", directory)
@@ -74,9 +80,9 @@ def _vendored(cc: CheckContext, f: FileChange) -> bool:
     .gitattributes (root and every directory above the file; the deepest match wins)."""
     parts = f.path.split("/")[:-1]
     if cc.env.prefetch is not None and cc.change.parents:  # one round trip for every level
-        parent = _SAME_ATTRS.get(cc.change.parents[0], cc.change.parents[0])
+        root = _attrs_of(cc)
         dirs = ["/".join(parts[:k]) for k in range(len(parts) + 1)]
-        missing = [d for d in dirs if (parent, d) not in _ATTRS]
+        missing = [d for d in dirs if (root, d) not in _ATTRS]
         if len(missing) > 1:
             cc.env.prefetch(cc.change, [f"{d}/.gitattributes" if d else ".gitattributes"
                                         for d in missing], True)
@@ -218,6 +224,13 @@ def mark_decoded(f: FileChange) -> None:
     _DECODED.update((f.old_blob, f.new_blob))
 
 
+def _countable(f: FileChange) -> bool:
+    """A regular file whose line count may be kept and carried on: its counts come from a
+    patch (not from decoding a UTF-16/32 blob)."""
+    return (f.new_mode in _REGULAR and bool(f.new_blob.strip("0"))
+            and not (_DECODED and (f.new_blob in _DECODED or f.old_blob in _DECODED)))
+
+
 def _remember(blob: str, lines: int) -> None:
     if len(_LINES) >= 20_000:
         _LINES.clear()
@@ -237,9 +250,8 @@ def prime_line_counts(cat: CatFile, changes: Sequence[ChangeSet]) -> None:
         if change.is_merge:
             continue
         for f in change.files:
-            if (f.binary or f.is_gitlink or not f.added_lines or f.new_mode not in _REGULAR
-                    or not f.new_blob.strip("0") or not signals.is_source(f.path, {})
-                    or signals.vendored_path(f.path)):
+            if (f.binary or f.is_gitlink or not f.added_lines or not _countable(f)
+                    or not signals.is_source(f.path, {}) or signals.vendored_path(f.path)):
                 continue  # a bundle file_size skips is not read (see there)
             if (f.new_blob in _LINES or f.is_new or (f.old_mode in _REGULAR and (
                     f.old_blob in _LINES or f.old_blob in made))):
@@ -261,43 +273,36 @@ def file_size(cc: CheckContext, rule: Rule, files: list[FileChange]) -> list[Hit
     hits = []
     merge = cc.change.is_merge
     sources = [f for f in _text_files(files) if signals.is_source(f.path, rule.params)]
-    known: dict[int, int] = {}  # id(f) -> its new line count, derived without a read
+    known: dict[int, int] = {}  # id(f) -> its new line count, known without a read
     for f in sources:
-        if (f.new_mode not in _REGULAR or not f.new_blob.strip("0")
-                or (_DECODED and (f.new_blob in _DECODED or f.old_blob in _DECODED))):
-            continue
-        if f.new_blob in _LINES:  # counted ahead (prime_line_counts) or seen before
-            known[id(f)] = _LINES[f.new_blob]
-            continue
-        if merge:
-            continue  # a combined diff's counts are not against one parent
-        if f.is_new:
+        countable = _countable(f)
+        if f.is_new and not merge:
             # A new file's patch adds every one of its lines, so its length is known
             # without a blob read (a cat-file round trip per new file in a push).
             known[id(f)] = f.added
-        elif f.old_mode in _REGULAR and f.old_blob in _LINES:
+        elif countable and f.new_blob in _LINES:  # counted ahead, or seen before
+            known[id(f)] = _LINES[f.new_blob]
+        elif countable and not merge and f.old_mode in _REGULAR and f.old_blob in _LINES:
+            # (a combined diff's counts are not against one parent: never for a merge)
             known[id(f)] = _LINES[f.old_blob] + f.added - f.deleted
         else:
             continue
-        _remember(f.new_blob, known[id(f)])
+        if countable:
+            _remember(f.new_blob, known[id(f)])
     # A file vendored by its name gets no finding, so it is not counted (minified bundles
     # are the biggest blobs a range reads), unless the parent's attributes take it back.
     grown = [f for f in sources if f.added > f.deleted
              and not (signals.vendored_path(f.path) and _vendored(cc, f))]
     if cc.env.prefetch is not None:  # one round trip for the commit's blobs, not one each
-        cc.env.prefetch(cc.change, [f.path for f in grown if id(f) not in known and not (
-            f.is_new and not merge)], False)
+        cc.env.prefetch(cc.change, [f.path for f in grown if id(f) not in known], False)
     for f in grown:
         new_lines = known.get(id(f))
-        if new_lines is None and f.is_new and not merge:
-            new_lines = f.added
         if new_lines is None:
             text = read(cc.change, f.path, False)
             if text is None:
                 continue
             new_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-            if not merge and f.new_mode in _REGULAR and f.new_blob.strip("0") and not (
-                    _DECODED and f.new_blob in _DECODED):
+            if _countable(f):
                 _remember(f.new_blob, new_lines)
         old_lines = new_lines - f.added + f.deleted
         sh = signals.file_size(f.path, old_lines, new_lines, rule.params)
