@@ -279,11 +279,6 @@ def _candidates(lines: Lines, keywords: Sequence[str]) -> list[int]:
     return sorted(found)
 
 
-def _has(lines: Lines, kw: str) -> bool:
-    """Whether any line holds the lower-case ``kw`` (case-insensitive): one substring scan."""
-    return kw in _scan(lines).low
-
-
 def _lines_matching(lines: Lines, pattern: str, lower: bool = True) -> tuple[int, ...]:
     """Indexes of the lines whose text, lower-cased when ``lower``, holds a match of the
     regex ``pattern`` (see :meth:`_Scan.matching`). A detector uses it as a necessary
