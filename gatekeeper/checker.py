@@ -8,11 +8,12 @@ wherever the gatekeeper runs:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from gatekeeper import git
+from gatekeeper import git, workers
 from gatekeeper.changes import ChangeSet, FileChange, scan_limit
 from gatekeeper.context import (
     CONFIG_PATH,
@@ -45,6 +46,9 @@ class Options:
     ref: str | None = None
     #: The server's context policy (gatekeeper.hooks): fallback and pinned-roster contexts.
     adjust: Callable[[Context], Context] | None = None
+    #: Worker processes for a long range (None: GATEKEEPER_JOBS, else as many as there are
+    #: CPUs, at most 4; 1: none). See gatekeeper/workers.py.
+    jobs: int | None = None
 
 
 class _Reader:
@@ -209,10 +213,13 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
     """Judge every commit reachable from ``include`` but not ``exclude`` (nor from
     ``exclude_refs``, e.g. ``--all`` on a server), each against its parent's context.
 
-    Constant process count: one ``git log`` stream, one ``cat-file``, one ``diff-tree``.
+    Constant process count: one ``git log`` stream, one ``cat-file``, one ``diff-tree``
+    per worker. A long range is cut into runs of consecutive commits (in the stream's
+    order) that forked workers judge side by side (gatekeeper/workers.py); each commit's
+    verdict depends on its own parent only, and the scope budgets, which span the range,
+    are settled here over every run's steps, in the stream's order, so the report is the
+    one a single process gives, finding for finding.
     """
-    from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
-
     shallow: set[str] = set()
     if repo.shallow:
         shallow_file = repo.common_dir / "shallow"
@@ -224,77 +231,203 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                 hint = (" This is a shallow clone: fetch the full history (GitHub Actions: "
                         "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)." if repo.shallow else "")
                 raise GitError(f"revision {rev!r} is not in this repository.{hint}")
-        reader = _Reader(cat)
         after: dict[str, Context] = {}
-        last_ctx: Context | None = None
         halts_cache: dict[str, dict[str, list[str]]] = {}
+        walk = (include, exclude, exclude_refs, limit)
 
-        def ctx_for(parent: str | None) -> Context:
-            got = after.get(parent) if parent is not None else None
-            if got is None:
-                got = load_at(repo, cat, parent)
-                if parent is not None:
-                    after[parent] = got
-            return opts.adjust(got) if opts.adjust is not None else got
+        def judge(listed: list[str] | None, only: bool) -> _Run:
+            return _judge_run(repo, cat, walk, listed, only, opts, shallow, after,
+                              halts_cache)
 
-        findings: list[Finding] = []
-        # Per commit: the scope requests (feature -> commits) visible from it, so that a
-        # descendant touching the same feature supersedes them.
-        reach: dict[str, dict[str, tuple[str, ...]]] = {}
-        pending: dict[tuple[str, str], Any] = {}
-        truncated: list[tuple[ChangeSet, FileChange]] = []
-        merges: list[tuple[ChangeSet, Any]] = []
+        jobs = workers.jobs(opts.jobs)
+        if jobs > 1 and (limit is None or limit >= 2 * workers.MIN_RUN):
+            # The range's commits first, to cut it into runs; a short range is judged here,
+            # and the list spares its merges a rev-list of their own.
+            listed = git.range_commits(repo, include, exclude, exclude_refs=exclude_refs,
+                                       limit=limit, meanwhile=_warm)
+            cut = workers.split(listed, jobs)
+            runs = (workers.run([functools.partial(judge, c, True) for c in cut], jobs)
+                    if len(cut) > 1 else [judge(listed, False)])
+        else:
+            runs = [judge(None, False)]
+
+        reader = _Reader(cat)
         env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
                           read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
-        count = 0
-        probes: dict[str, bytes | None] = {}
-        for change in _read_ahead(cat, git.log_changes(repo, include, exclude,
-                                                       exclude_refs=exclude_refs, limit=limit),
-                                  probes):
-            count += 1
-            sha = change.commit
-            assert sha is not None
-            if sha in shallow:
-                raise GitError(f"commit {sha[:12]} is a shallow-clone boundary: the range cannot "
-                               "be judged completely. Fetch the full history (GitHub Actions: "
-                               "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0).")
-            ctx = ctx_for(change.parents[0] if change.parents else None)
-            last_ctx = ctx
-            _expand_copies(cat, change)
-            _decode_wide(cat, change, probes)
-
-            def open_halts(c: Context = ctx) -> dict[str, list[str]]:
-                if c.key not in halts_cache:
-                    halts_cache[c.key] = _open_halts(repo, c, [
-                        *include, f"--max-count={limit or -1}", "--not", *exclude,
-                        *exclude_refs])
-                return halts_cache[c.key]
-
-            env.open_halts = open_halts
-            ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
-                            server=opts.where == "server")
-            findings.extend(evaluate(change, ctx, ident, env))
-            same_attributes(change)
-            _release(change)
-            truncated.extend((change, f) for f in change.files if f.truncated)
-            if change.is_merge:
-                merges.append((change, ident))
-            _track_scope_tips(change, env.deferred, reach, pending)
-            env.deferred.clear()
-            if touches_context([p for f in change.files for p in (f.path, f.old_path) if p]):
-                after[sha] = load_at(repo, cat, sha)
-            else:
-                after[sha] = ctx
-        findings.extend(_resolve_scope(repo, cat, env, list(pending.values())))
-        for view, ident in _merge_views(repo, cat, merges):
-            findings.extend(evaluate(view, ctx_for(view.parents[0]), ident, env,
-                                     only={"ledger-integrity"}))
+        findings = [f for r in runs for f in r.findings]
+        for r in runs:
+            env.expired_seen.update(r.expired)
+        findings.extend(_resolve_scope(repo, cat, env, _settle_scope(runs)))
+        for r in runs:  # each run judged its own merges' views, after its commits
+            if r.views_error is not None:
+                raise r.views_error
+        for r in runs:
+            findings.extend(r.views)
+            env.expired_seen.update(r.views_expired)
+        count = sum(r.count for r in runs)
         report = Report(findings=findings, commits=count, where=opts.where,
                         expired_waivers=list(env.expired_seen.values()))
-        _oversize(report, truncated, opts.where, None)
+        _oversize(report, [t for r in runs for t in r.truncated], opts.where, None)
         if count == 0 and base_label:
             report.notices.append(f"no commits in {base_label}")
+        last_ctx = next((r.last_ctx for r in reversed(runs) if r.last_ctx is not None), None)
         return finish(repo, report, last_ctx, opts)
+
+
+def _warm() -> None:
+    """Import what judging a commit imports on first use, once, before the workers fork."""
+    import hashlib  # noqa: F401
+    import json  # noqa: F401
+    import shlex  # noqa: F401
+    import tempfile  # noqa: F401
+
+    import gatekeeper.escalations
+    import gatekeeper.rules.content
+    import gatekeeper.signals  # noqa: F401
+
+
+@dataclass
+class _Run:
+    """What judging a run of a range's commits leaves for the range's report: the commits'
+    own findings, and what is settled over the whole range (scope budgets, merge views,
+    files beyond the scan limit). Pickled when a worker judged it."""
+
+    findings: list[Finding]
+    #: Scope requests still pending at the run's end (a subset of the range's own).
+    pending: dict[tuple[str, str], Any]
+    truncated: list[tuple[ChangeSet, FileChange]]
+    expired: dict[str, Any]
+    #: The run's merges judged against each parent (see :func:`_merge_views`), and what
+    #: that judging met: it comes after the scope budgets in the report, as it did when
+    #: one process judged the range after its stream.
+    views: list[Finding]
+    views_expired: dict[str, Any]
+    views_error: BaseException | None
+    count: int
+    last_ctx: Context | None
+    #: Per commit, when asked for: (commit, parents, features of its new scope requests).
+    steps: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
+
+
+def _judge_run(repo: git.Repo, cat: git.CatFile,
+               walk: tuple[list[str], list[str], tuple[str, ...], int | None],
+               listed: list[str] | None, only: bool, opts: Options, shallow: set[str],
+               after: dict[str, Context], halts_cache: dict[str, dict[str, list[str]]],
+               ) -> _Run:
+    """Judge the range ``walk`` (include, exclude, exclude_refs, limit) commit by commit,
+    each against its parent's context; with ``only``, just the run ``listed`` of it (see
+    :func:`gatekeeper.git.log_changes`)."""
+    from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
+
+    include, exclude, exclude_refs, limit = walk
+    reader = _Reader(cat)
+    last_ctx: Context | None = None
+
+    def ctx_for(parent: str | None) -> Context:
+        got = after.get(parent) if parent is not None else None
+        if got is None:
+            got = load_at(repo, cat, parent)
+            if parent is not None:
+                after[parent] = got
+        return opts.adjust(got) if opts.adjust is not None else got
+
+    findings: list[Finding] = []
+    # Per commit: the scope requests (feature -> commits) visible from it, so that a
+    # descendant touching the same feature supersedes them.
+    reach: dict[str, dict[str, tuple[str, ...]]] = {}
+    pending: dict[tuple[str, str], Any] = {}
+    truncated: list[tuple[ChangeSet, FileChange]] = []
+    merges: list[tuple[ChangeSet, Any]] = []
+    trail: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+    env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
+                      read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
+    count = 0
+    probes: dict[str, bytes | None] = {}
+    stream = git.log_changes(repo, include, exclude, exclude_refs=exclude_refs, limit=limit,
+                             listed=listed, only=only)
+    for change in _read_ahead(cat, stream, probes):
+        count += 1
+        sha = change.commit
+        assert sha is not None
+        if sha in shallow:
+            raise GitError(f"commit {sha[:12]} is a shallow-clone boundary: the range cannot "
+                           "be judged completely. Fetch the full history (GitHub Actions: "
+                           "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0).")
+        ctx = ctx_for(change.parents[0] if change.parents else None)
+        last_ctx = ctx
+        _expand_copies(cat, change)
+        _decode_wide(cat, change, probes)
+
+        def open_halts(c: Context = ctx) -> dict[str, list[str]]:
+            if c.key not in halts_cache:
+                halts_cache[c.key] = _open_halts(repo, c, [
+                    *include, f"--max-count={limit or -1}", "--not", *exclude,
+                    *exclude_refs])
+            return halts_cache[c.key]
+
+        env.open_halts = open_halts
+        ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
+                        server=opts.where == "server")
+        findings.extend(evaluate(change, ctx, ident, env))
+        same_attributes(change)
+        _release(change)
+        truncated.extend((change, f) for f in change.files if f.truncated)
+        if change.is_merge:
+            merges.append((change, ident))
+        new = [(item[1].id, item) for item in env.deferred]
+        _track_scope_tips(sha, change.parents, new, reach, pending)
+        if only:  # a run of several: the range's scope is settled over every run's steps
+            trail.append((sha, change.parents, tuple(fid for fid, _ in new)))
+        env.deferred.clear()
+        if touches_context([p for f in change.files for p in (f.path, f.old_path) if p]):
+            after[sha] = load_at(repo, cat, sha)
+        else:
+            after[sha] = ctx
+    expired, env.expired_seen = env.expired_seen, {}
+    views: list[Finding] = []
+    views_error: BaseException | None = None
+    try:
+        for view, who in _merge_views(repo, cat, merges):
+            views.extend(evaluate(view, ctx_for(view.parents[0]), who, env,
+                                  only={"ledger-integrity"}))
+    except Exception as exc:  # raised after the scope budgets, as in one process
+        views_error = workers.portable(exc)
+    return _Run(findings=findings, pending=pending, truncated=truncated, expired=expired,
+                views=views, views_expired=env.expired_seen, views_error=views_error,
+                count=count, last_ctx=last_ctx, steps=trail)
+
+
+def _settle_scope(runs: list[_Run]) -> list[Any]:
+    """The range's scope requests, in the order one process would have left them.
+
+    A request is superseded by any commit of the range that descends from it and touches
+    its feature. Each run has dropped those its own commits supersede, in the order one
+    process would have, so what is left is to drop, from the requests earlier runs left,
+    those a later run's commits supersede: the steps of every run are replayed in the
+    stream's order, each commit seeing the requests still standing in its parents."""
+    if len(runs) == 1:
+        return list(runs[0].pending.values())
+    at: dict[str, list[tuple[str, str]]] = {}  # commit -> its requests, earlier runs only
+    for r in runs[:-1]:
+        for key in r.pending:
+            at.setdefault(key[1], []).append(key)
+    dropped: set[tuple[str, str]] = set()
+    if at:
+        none: frozenset[tuple[str, str]] = frozenset()
+        seen: dict[str, frozenset[tuple[str, str]]] = {}
+        for r in runs:
+            for sha, parents, fids in r.steps:
+                got = seen.get(parents[0], none) if len(parents) == 1 else none.union(
+                    *(seen.get(p, none) for p in parents))
+                if fids and got:
+                    gone = {key for key in got if key[0] in fids}
+                    dropped |= gone
+                    got = got - gone
+                if sha in at:
+                    got = got.union(at[sha])
+                if got:
+                    seen[sha] = got
+    return [item for r in runs for key, item in r.pending.items() if key not in dropped]
 
 
 def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
@@ -342,22 +475,23 @@ def _release(change: ChangeSet) -> None:
 _NO_SCOPE: dict[str, tuple[str, ...]] = {}
 
 
-def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[str, tuple[str, ...]]],
+def _track_scope_tips(sha: str, parents: tuple[str, ...], new: list[tuple[str, Any]],
+                      reach: dict[str, dict[str, tuple[str, ...]]],
                       pending: dict[tuple[str, str], Any]) -> None:
-    """Add ``change``'s scope requests to ``pending`` and drop those it supersedes: the
+    """Add commit ``sha``'s scope requests (``new``: feature id, request) to ``pending`` and
+    drop those it supersedes: the
     requests for the features it touches that are visible from its parents (commits
     arrive parents first). Dropping them at once keeps a long push's memory flat.
 
     ``reach`` maps every commit to a dict that is never changed once stored, so commits
     share their parent's (most change no feature), and a merge whose sides see the same
     requests shares it too: one dict per distinct state, not one per merge."""
-    sha = change.commit or ""
     sides: list[dict[str, tuple[str, ...]]] = []
-    for p in change.parents:
+    for p in parents:
         r = reach.get(p)
         if r and all(r is not s for s in sides):
             sides.append(r)
-    touched = {item[1].id for item in new}
+    touched = {fid for fid, _ in new}
     if not touched and len(sides) <= 1:
         reach[sha] = sides[0] if sides else _NO_SCOPE
         return
@@ -379,8 +513,8 @@ def _track_scope_tips(change: ChangeSet, new: list[Any], reach: dict[str, dict[s
     # The union is often one side's state (the other side saw nothing new): share it.
     same = next((r for r in sides if r == merged), None) if not touched else None
     reach[sha] = same if same is not None else merged
-    for item in new:
-        pending[(item[1].id, sha)] = item
+    for fid, item in new:
+        pending[(fid, sha)] = item
 
 
 #: At most this many diff-tree processes compute a range's scope budgets.

@@ -22,6 +22,14 @@ _QUICK_EXIT = [False]
 HOOK_STAGES = ("pre-commit", "commit-msg", "pre-push", "pre-receive", "claude")
 
 
+def _jobs(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of workers, 1 or more, not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     import argparse
 
@@ -110,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--agent", metavar="ROLE",
                     help="the PACT role to judge as (instead of the PACT-Agent trailer)")
     sp.add_argument("--no-notes", action="store_true", help="do not write escalation notes")
+    sp.add_argument("--jobs", type=_jobs, metavar="N",
+                    help="worker processes for a long range (default: GATEKEEPER_JOBS, else "
+                         "the CPUs, at most 4; 1: judge in one process)")
     sp.add_argument("--explain", action="store_true",
                     help="say for each rule why it passed, failed or did not apply")
     fmt(sp, ("sarif",))

@@ -120,7 +120,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if ci and (args.commit or args.staged):
         raise GatekeeperError("--ci judges a range; it does not go with --staged or --commit")
     where = "ci" if ci or ((args.range or args.commit) and os.environ.get("CI")) else "client"
-    opts = Options(where=where, agent=args.agent, record=not args.no_notes)
+    opts = Options(where=where, agent=args.agent, record=not args.no_notes,
+                   jobs=getattr(args, "jobs", None))
     selection = None
     if ci or args.range:
         from gatekeeper.adapters import ci as ci_adapter

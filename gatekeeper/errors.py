@@ -32,6 +32,10 @@ class ConfigError(GatekeeperError):
         self.where = where
         self.what = what
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str]]:
+        # A worker process (gatekeeper/workers.py) hands its error to the parent pickled.
+        return (type(self), (self.where, self.what))
+
 
 class NotARepository(GatekeeperError):
     """The command needs a git repository and there is none."""

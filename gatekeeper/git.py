@@ -14,7 +14,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Generator, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 from gatekeeper.changes import (
@@ -64,6 +65,21 @@ _LIVE: list[subprocess.Popen[bytes]] = []
 #: Processes gatekeeper/early.py started before the hook's imports, by argv: (cwd, pipe
 #: settings, process). _popen hands one out instead of starting the same command again.
 EARLY: dict[tuple[str, ...], tuple[str, dict[str, object], subprocess.Popen[bytes]]] = {}
+#: Every open CatFile, so that a forked worker (gatekeeper/workers.py) gets its own processes.
+_CATS: weakref.WeakSet[CatFile] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    # The parent's git processes are the parent's: a worker neither kills nor waits for them.
+    _LIVE.clear()
+    EARLY.clear()
+    for cat in list(_CATS):
+        if cat._proc.returncode is None:
+            cat._own()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _env() -> dict[str, str]:
@@ -224,8 +240,25 @@ class CatFile:
     """A persistent ``git cat-file --batch-command``: many lookups, one process."""
 
     def __init__(self, repo: Repo) -> None:
-        self._proc = _popen(["cat-file", "--batch-command"], repo.cwd,
+        self._cwd = repo.cwd
+        self._start()
+        _CATS.add(self)
+
+    def _start(self) -> None:
+        self._proc = _popen(["cat-file", "--batch-command"], self._cwd,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def _own(self) -> None:
+        """In a forked worker: leave the parent's process to the parent (closing only this
+        process's copies of its pipes) and start one of this process's own, so that two
+        processes never interleave their requests on one pipe."""
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    pipe.close()
+        if self._proc.returncode is None:
+            self._proc.returncode = 0  # not this process's child: never waited for here
+        self._start()
 
     def _ask(self, command: str) -> tuple[str, str, int] | None:
         stdin = self._proc.stdin
@@ -421,8 +454,38 @@ def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str
                      author_email=author[1], message=message, files=files)
 
 
+def _walk(include: Sequence[str], exclude: Sequence[str], exclude_refs: Sequence[str],
+          limit: int | None) -> tuple[list[str], bytes, list[str]]:
+    """A range's walk options, revisions (for ``--stdin``) and trailing ``--not`` refs."""
+    walk = ["--reverse", "--topo-order", *([f"--max-count={limit}"] if limit is not None else [])]
+    revs = ("\n".join([*include, *(f"^{r}" for r in exclude)]) + "\n").encode()
+    nots = ["--not", *exclude_refs] if exclude_refs else []  # e.g. --all: new commits only
+    return walk, revs, nots
+
+
+def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (), *,
+                  exclude_refs: Sequence[str] = (), limit: int | None = None,
+                  meanwhile: Callable[[], object] | None = None) -> list[str]:
+    """The commits :func:`log_changes` streams for the same arguments, in the same order,
+    each as a line "commit parent...", ready for its ``listed``; ``meanwhile`` is called
+    while git walks the range."""
+    walk, revs, nots = _walk(include, exclude, exclude_refs, limit)
+    cwd, env, _ = attribute_free(repo)
+    proc = _popen(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, extra_env=env,
+                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(revs)  # rev-list reads every revision before it writes a line
+    proc.stdin.close()
+    if meanwhile is not None:
+        meanwhile()
+    out = proc.stdout.read()
+    _wait("rev-list", proc)
+    return out.decode().splitlines()
+
+
 def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
                 *, exclude_refs: Sequence[str] = (), limit: int | None = None,
+                listed: Sequence[str] | None = None, only: bool = False,
                 ) -> Iterator[ChangeSet]:
     """Stream every commit reachable from ``include`` and not from ``exclude``, oldest first.
 
@@ -434,12 +497,19 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
     and the merges' combined diffs from side streams, asked only for the merges that have
     one (see :func:`_merge_kinds`); what each merge gets is exactly what one stream with
     ``--diff-merges=combined`` gave it.
+
+    ``listed``: the range's :func:`range_commits`, already known (no ``rev-list`` is run
+    for the merges). With ``only``, it replaces the walk: exactly the listed commits (a run
+    of the range), in that order, each as the walk would have given it.
     """
     cwd, env, cfg = attribute_free(repo)
     text = ["--text"] if "--text" in cfg else []
-    walk = ["--reverse", "--topo-order", *([f"--max-count={limit}"] if limit is not None else [])]
-    revs = ("\n".join([*include, *(f"^{r}" for r in exclude)]) + "\n").encode()
-    nots = ["--not", *exclude_refs] if exclude_refs else []  # e.g. --all: new commits only
+    nots: list[str]
+    if only and listed is not None:
+        walk, nots = ["--no-walk=unsorted"], []
+        revs = "".join(line.split(" ", 1)[0] + "\n" for line in listed).encode()
+    else:
+        walk, revs, nots = _walk(include, exclude, exclude_refs, limit)
 
     def stream(args: list[str], stdin: bytes, diff_opts: Sequence[str] = _LOG_DIFF_OPTS,
                ) -> tuple[subprocess.Popen[bytes], Iterator[ChangeSet]]:
@@ -466,7 +536,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
 
     def sort_out() -> None:
         try:
-            found.append(_merge_kinds(repo, cwd, env, walk, revs, nots))
+            found.append(_merge_kinds(repo, cwd, env, walk, revs, nots, listed))
         except BaseException as exc:  # re-raised where the merges are needed
             found.append(exc)
 
@@ -513,7 +583,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
 
 
 def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], revs: bytes,
-                 nots: list[str]) -> dict[str, str]:
+                 nots: list[str], listed: Sequence[str] | None = None) -> dict[str, str]:
     """The range's merges that have a combined diff, in stream order, each with the side
     stream that gives it exactly: ``"plain"`` when every path in it is modified (status M)
     against every parent, ``"copies"`` otherwise. A merge not listed has an empty one.
@@ -526,10 +596,13 @@ def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], re
     pairs and patch with or without ``-C``. Anything unexpected in git's answer: every
     merge goes to the ``-C`` stream, as if nothing were known.
     """
-    listed = run(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, input=revs,
-                 extra_env=env)
+    if listed is None:
+        lines = run(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, input=revs,
+                    extra_env=env).decode()
+    else:
+        lines = "\n".join(listed)
     # A line of two or more parents: a merge (only those are kept, not a list of every line).
-    merges = [m.decode() for m in re.findall(rb"(?m)^(\w+) \w+ \w", listed)]
+    merges = re.findall(r"(?m)^(\w+) \w+ \w", lines)
     if not merges:
         return {}
     everything = dict.fromkeys(merges, "copies")
