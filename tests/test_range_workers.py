@@ -8,6 +8,7 @@ errors and deadlines must reach the parent as they would have in one process."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -192,7 +193,8 @@ def test_tasks_come_back_in_order_and_the_first_failure_wins() -> None:
     def fine(k: int) -> int:
         return k * k
 
-    assert workers.run([lambda k=k: fine(k) for k in range(7)], 3) == [k * k for k in range(7)]
+    squares = [functools.partial(fine, k) for k in range(7)]
+    assert workers.run(squares, 3) == [k * k for k in range(7)]
     tasks = [lambda: fine(0), lambda: boom(1), lambda: fine(2), lambda: boom(3)]
     with pytest.raises(GatekeeperError, match="task 1 failed"):
         workers.run(tasks, 2)
