@@ -89,8 +89,9 @@ class Runner:
 
     def peak_rss(self, gatekeeper_args: Sequence[str], cmd: Cmd) -> dict[str, float]:
         """Peak RSS in MB of ``python -m gatekeeper ARGS`` run as ``cmd`` describes:
-        ``python`` is the gatekeeper process itself, ``tree`` the largest process of the
-        run (the gatekeeper or one of its git children).
+        ``python`` is the gatekeeper process itself plus its workers' peaks (a long range,
+        ``workers`` of them), ``tree`` the largest process of the run (the gatekeeper or
+        one of its git children).
 
         A small wrapper runs the module exactly as ``-m`` does. ``getrusage(RUSAGE_SELF)``
         would be wrong for it: Linux carries ``ru_maxrss`` across fork and exec, so a
@@ -116,8 +117,10 @@ class Runner:
                 "except OSError:\n"
                 "    pass\n"
                 "r = resource.getrusage\n"
+                "w = sys.modules.get('gatekeeper.workers')\n"
                 "json.dump({'self': hwm or r(resource.RUSAGE_SELF).ru_maxrss,"
-                " 'children': r(resource.RUSAGE_CHILDREN).ru_maxrss, 'rc': code},"
+                " 'children': r(resource.RUSAGE_CHILDREN).ru_maxrss, 'rc': code,"
+                " 'workers': list(getattr(w, 'PEAKS_KB', []))},"
                 f" open({out.name!r}, 'w'))\n")
             self.once(Cmd(argv=(sys.executable, "-c", wrapper), cwd=cmd.cwd, env=cmd.env,
                           stdin=cmd.stdin, ok=cmd.ok))
@@ -125,7 +128,11 @@ class Runner:
         if got["rc"] not in cmd.ok:
             raise RuntimeError(f"gatekeeper exited {got['rc']} under the RSS wrapper")
         kb = 1024.0  # VmHWM and ru_maxrss are in KiB on Linux
-        return {"python": got["self"] / kb, "tree": max(got["self"], got["children"]) / kb}
+        # Workers (gatekeeper/workers.py) report their own VmHWM: the gatekeeper's memory is
+        # the parent's peak plus every worker's (an upper bound: they share pages).
+        return {"python": (got["self"] + sum(got["workers"])) / kb,
+                "tree": max(got["self"], got["children"]) / kb,
+                "workers": float(len(got["workers"]))}
 
 
 def median(values: Sequence[float]) -> float:

@@ -164,11 +164,14 @@ def case_b_e(run: Runner, tmp: Path, plan: Plan, want_b: bool, want_e: bool) -> 
     if want_e:
         run.step(_push_cmd(large))  # warm the context cache, as case b does
         rss = run.peak_rss(("hook", "pre-receive"), _push_cmd(large))
-        peak = rss["tree"]
-        rows.append(Row("e", f"peak RSS, pre-receive of {large_n:,} commits (largest process)",
-                        peak, "MB", "", None, None, "< 80 MB", peak < 80, 1))
-        rows.append(Row("e", "peak RSS of the gatekeeper process alone", rss["python"], "MB",
-                        runs=1))
+        # With workers, the gatekeeper's own figure (the parent plus every worker) can be
+        # the larger: the target holds for whichever is.
+        peak = max(rss["tree"], rss["python"])
+        rows.append(Row("e", f"peak RSS, pre-receive of {large_n:,} commits (largest process, "
+                        "or the gatekeeper with its workers)", peak, "MB", "", None, None,
+                        "< 80 MB", peak < 80, 1))
+        rows.append(Row("e", "peak RSS of the gatekeeper alone (its workers summed)",
+                        rss["python"], "MB", runs=1))
     return rows
 
 
