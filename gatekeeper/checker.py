@@ -244,10 +244,17 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             # The range's commits first, to cut it into runs; a short range is judged here,
             # and the list spares its merges a rev-list of their own.
             listed = git.range_commits(repo, include, exclude, exclude_refs=exclude_refs,
-                                       limit=limit, meanwhile=_warm)
+                                       limit=limit)
             cut = workers.split(listed, jobs)
-            runs = (workers.run([functools.partial(judge, c, True) for c in cut], jobs)
-                    if len(cut) > 1 else [judge(listed, False)])
+            runs = None
+            if len(cut) > 1:
+                _warm()
+                try:
+                    runs = workers.run([functools.partial(judge, c, True) for c in cut], jobs)
+                except workers.Unavailable:
+                    runs = None  # a process limit: one process judges, as slowly as before
+            if runs is None:
+                runs = [judge(listed, False)]
         else:
             runs = [judge(None, False)]
 

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import weakref
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 from gatekeeper.changes import (
@@ -464,11 +464,9 @@ def _walk(include: Sequence[str], exclude: Sequence[str], exclude_refs: Sequence
 
 
 def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (), *,
-                  exclude_refs: Sequence[str] = (), limit: int | None = None,
-                  meanwhile: Callable[[], object] | None = None) -> list[str]:
+                  exclude_refs: Sequence[str] = (), limit: int | None = None) -> list[str]:
     """The commits :func:`log_changes` streams for the same arguments, in the same order,
-    each as a line "commit parent...", ready for its ``listed``; ``meanwhile`` is called
-    while git walks the range."""
+    each as a line "commit parent...", ready for its ``listed``."""
     walk, revs, nots = _walk(include, exclude, exclude_refs, limit)
     cwd, env, _ = attribute_free(repo)
     proc = _popen(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, extra_env=env,
@@ -476,8 +474,6 @@ def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(revs)  # rev-list reads every revision before it writes a line
     proc.stdin.close()
-    if meanwhile is not None:
-        meanwhile()
     out = proc.stdout.read()
     _wait("rev-list", proc)
     return out.decode().splitlines()

@@ -33,6 +33,10 @@ RUNS_PER_WORKER = 1
 PEAKS_KB: list[int] = []
 
 
+class Unavailable(OSError):
+    """No worker could be started (a process or pipe limit): judge in this process."""
+
+
 def jobs(wanted: int | None = None) -> int:
     """How many workers a range may use: ``wanted`` (``check --jobs``), else
     ``GATEKEEPER_JOBS``, else the CPUs this process may run on (at most 4); 1 where
@@ -84,21 +88,32 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     PEAKS_KB.clear()
     if len(tasks) > 255:
         raise ValueError("at most 255 tasks")
-    queue_r, queue_w = os.pipe()
-    os.write(queue_w, bytes(range(len(tasks))))  # one byte per task: reads of 1 are atomic
-    os.close(queue_w)
+    import gc
+
+    # The parent's objects go to a generation the collector never scans, so that the
+    # workers' collections do not write to (and so copy) every page they inherited.
     children: dict[int, int] = {}  # result pipe -> pid
+    queue_r = -1
+    gc.freeze()
     try:
-        for _ in range(min(workers, len(tasks))):
-            out_r, out_w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker: never returns
-                os.close(out_r)
-                for fd in children:
-                    os.close(fd)
-                _work(tasks, queue_r, out_w)
-            os.close(out_w)
-            children[out_r] = pid
+        try:
+            queue_r, queue_w = os.pipe()
+            os.write(queue_w, bytes(range(len(tasks))))  # a byte a task: 1-byte reads are atomic
+            os.close(queue_w)
+            for _ in range(min(workers, len(tasks))):
+                out_r, out_w = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # the worker: never returns
+                    os.close(out_r)
+                    for fd in children:
+                        os.close(fd)
+                    _work(tasks, queue_r, out_w)
+                os.close(out_w)
+                children[out_r] = pid
+        except OSError as exc:  # no process or pipe to be had: nothing was judged yet
+            raise Unavailable(f"cannot start workers: {exc}") from exc
+        finally:
+            gc.unfreeze()
         os.close(queue_r)
         queue_r = -1
         data = _collect(children)
@@ -114,7 +129,9 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     results: dict[int, tuple[bool, object]] = {}
     for fd, pid in children.items():
         _, status = os.waitpid(pid, 0)
-        got = pickle.loads(data[fd]) if data[fd] else None
+        payload = data.pop(fd)  # each payload freed once read: the parent's peak stays low
+        got = pickle.loads(payload) if payload else None
+        del payload
         if not isinstance(got, tuple):
             raise RuntimeError(f"a worker ended without a result (wait status {status})")
         done, peak = got

@@ -280,3 +280,31 @@ def test_a_long_push_through_the_hook_is_judged_alike_by_workers(tmp_path: Path)
         outputs.append(proc.stderr.replace(str(server), "SRV"))
     assert "hardcoded-secret" in outputs[0] and "scope-budget" in outputs[0]
     assert outputs[0] == outputs[1]
+
+
+def test_no_process_to_be_had_means_one_process_judges(tmp_path: Path, short_runs: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process limit (fork fails with EAGAIN) is no verdict of its own: the range is
+    judged in one process, with the same report."""
+    repo, base, tips = _history(tmp_path)
+    one = _report(repo, tips, base, 1)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    workers.PEAKS_KB.clear()
+    assert _report(repo, tips, base, 2) == one
+    assert workers.PEAKS_KB == []
+
+
+def test_a_worker_that_dies_is_an_error_not_a_pass() -> None:
+    def die() -> int:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return 0
+
+    def fine() -> int:
+        return 1
+
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        workers.run([fine, die], 2)
