@@ -90,8 +90,8 @@ class Runner:
     def peak_rss(self, gatekeeper_args: Sequence[str], cmd: Cmd) -> dict[str, float]:
         """Peak RSS in MB of ``python -m gatekeeper ARGS`` run as ``cmd`` describes:
         ``python`` is the gatekeeper process itself plus its workers' peaks (a long range,
-        ``workers`` of them), ``tree`` the largest process of the run (the gatekeeper or
-        one of its git children).
+        ``workers`` of them), ``largest`` the largest of those processes, ``tree`` the
+        largest process of the run (the gatekeeper or one of its git children).
 
         A small wrapper runs the module exactly as ``-m`` does. ``getrusage(RUSAGE_SELF)``
         would be wrong for it: Linux carries ``ru_maxrss`` across fork and exec, so a
@@ -131,6 +131,7 @@ class Runner:
         # Workers (gatekeeper/workers.py) report their own VmHWM: the gatekeeper's memory is
         # the parent's peak plus every worker's (an upper bound: they share pages).
         return {"python": (got["self"] + sum(got["workers"])) / kb,
+                "largest": max([got["self"], *got["workers"]]) / kb,
                 "tree": max(got["self"], got["children"]) / kb,
                 "workers": float(len(got["workers"]))}
 

@@ -39,7 +39,9 @@ Measured in the same process, interleaved, as ratios against a baseline taken in
   fed the push's ref line), each vs ``git log -p``;
 - ``check --range`` over the last 1,000 commits (from the nearest first-parent ancestor with
   at least that many after it), vs ``git log -p``;
-- the gatekeeper process's peak RSS for ``check --range`` over the whole history;
+- the peak RSS of ``check --range`` over the whole history: of the largest gatekeeper
+  process (the target), and, when the range was judged by workers (gatekeeper/workers.py;
+  ``GATEKEEPER_JOBS=1`` turns them off), of the parent and every worker summed;
 - the warm commit-msg hook on a typical real commit vs its floor (``python -c "import yaml"``
   plus ``git diff --cached --numstat``).
 
@@ -839,10 +841,13 @@ def measure(rp: Replay, tmp: Path, runs: int, report_out: Path | None) -> list[R
 
     _say("peak RSS ...")
     rss = run.peak_rss(("check", "--range", whole, "--format", "json", "--no-notes"), check)
-    who = (f"gatekeeper + its {int(rss['workers'])} workers, summed" if rss["workers"]
-           else "gatekeeper process")
-    rows.append(Row(f"peak RSS, check --range of {rp.commits:,} commits ({who})",
-                    rss["python"], "MB", target="< 80 MB", met=rss["python"] < 80))
+    # The target is the issue's: one Python process. With workers there are several, each
+    # with its own peak; their sum (an upper bound: they share pages) is printed as well.
+    rows.append(Row(f"peak RSS, check --range of {rp.commits:,} commits (largest gatekeeper "
+                    "process)", rss["largest"], "MB", target="< 80 MB", met=rss["largest"] < 80))
+    if rss["workers"]:
+        rows.append(Row(f"peak RSS, the gatekeeper and its {int(rss['workers'])} workers, summed",
+                        rss["python"], "MB"))
 
     _say("timing the commit-msg hook on a typical commit ...")
     found = _typical_commit(run, rp, tmp)
