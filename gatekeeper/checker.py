@@ -235,9 +235,9 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         halts_cache: dict[str, dict[str, list[str]]] = {}
         walk = (include, exclude, exclude_refs, limit)
 
-        def judge(listed: list[str] | None, only: bool) -> _Run:
+        def judge(listed: list[str] | None, only: bool, last: bool = False) -> _Run:
             return _judge_run(repo, cat, walk, listed, only, opts, shallow, after,
-                              halts_cache)
+                              halts_cache, last)
 
         jobs = workers.jobs(opts.jobs)
         if jobs > 1 and (limit is None or limit >= 2 * workers.MIN_RUN):
@@ -250,7 +250,8 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             if len(cut) > 1:
                 _warm()
                 try:
-                    runs = workers.run([functools.partial(judge, c, True) for c in cut], jobs)
+                    runs = workers.run([functools.partial(judge, c, True, k == len(cut) - 1)
+                                        for k, c in enumerate(cut)], jobs)
                 except workers.Unavailable:
                     runs = None  # a process limit: one process judges, as slowly as before
             if runs is None:
@@ -265,6 +266,12 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         for r in runs:
             env.expired_seen.update(r.expired)
         findings.extend(_resolve_scope(repo, cat, env, _settle_scope(runs)))
+        last = runs[-1]
+        if last.scoped is not None:  # the last run of several settled its own requests
+            if last.scoped_error is not None:
+                raise last.scoped_error
+            findings.extend(last.scoped)
+            env.expired_seen.update(last.scoped_expired)
         for r in runs:  # each run judged its own merges' views, after its commits
             if r.views_error is not None:
                 raise r.views_error
@@ -314,16 +321,23 @@ class _Run:
     last_ctx: Context | None
     #: Per commit, when asked for: (commit, parents, features of its new scope requests).
     steps: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
+    #: The last run of several: its scope requests, which no later commit can supersede,
+    #: already judged (see :func:`_settle_scope`), with what that judging met.
+    scoped: list[Finding] | None = None
+    scoped_expired: dict[str, Any] = field(default_factory=dict)
+    scoped_error: BaseException | None = None
 
 
 def _judge_run(repo: git.Repo, cat: git.CatFile,
                walk: tuple[list[str], list[str], tuple[str, ...], int | None],
                listed: list[str] | None, only: bool, opts: Options, shallow: set[str],
                after: dict[str, Context], halts_cache: dict[str, dict[str, list[str]]],
-               ) -> _Run:
+               last: bool = False) -> _Run:
     """Judge the range ``walk`` (include, exclude, exclude_refs, limit) commit by commit,
     each against its parent's context; with ``only``, just the run ``listed`` of it (see
-    :func:`gatekeeper.git.log_changes`)."""
+    :func:`gatekeeper.git.log_changes`). The ``last`` run of several also judges its own
+    scope requests: nothing after it can supersede them, and its worker is then done
+    sooner than the parent would be."""
     from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
 
     include, exclude, exclude_refs, limit = walk
@@ -399,9 +413,18 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
                                   only={"ledger-integrity"}))
     except Exception as exc:  # raised after the scope budgets, as in one process
         views_error = workers.portable(exc)
-    return _Run(findings=findings, pending=pending, truncated=truncated, expired=expired,
+    done = _Run(findings=findings, pending=pending, truncated=truncated, expired=expired,
                 views=views, views_expired=env.expired_seen, views_error=views_error,
                 count=count, last_ctx=last_ctx, steps=trail)
+    if last:
+        env.expired_seen = {}
+        done.scoped = []
+        try:
+            done.scoped = _resolve_scope(repo, cat, env, list(pending.values()))
+        except Exception as exc:  # raised after the earlier runs' budgets, as in one process
+            done.scoped_error = workers.portable(exc)
+        done.scoped_expired = env.expired_seen
+    return done
 
 
 def _settle_scope(runs: list[_Run]) -> list[Any]:
@@ -434,7 +457,9 @@ def _settle_scope(runs: list[_Run]) -> list[Any]:
                     got = got.union(at[sha])
                 if got:
                     seen[sha] = got
-    return [item for r in runs for key, item in r.pending.items() if key not in dropped]
+    # The last run's own requests stand (nothing comes after it): judged by its worker.
+    return [item for r in (runs if runs[-1].scoped is None else runs[:-1])
+            for key, item in r.pending.items() if key not in dropped]
 
 
 def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],

@@ -29,6 +29,8 @@ MAX_DEFAULT = 4
 MIN_RUN = 150
 #: Runs per worker: more runs balance uneven commits, each costs a new ``git log``.
 RUNS_PER_WORKER = 1
+#: The last run's length against the others'.
+LAST_SHARE = 0.9
 #: Peak RSS (KiB, ``VmHWM``) of each worker of the last :func:`run`, for the benchmarks.
 PEAKS_KB: list[int] = []
 
@@ -61,18 +63,22 @@ def jobs(wanted: int | None = None) -> int:
 
 def split(items: Sequence[T], workers: int) -> list[list[T]]:
     """``items`` cut into consecutive runs for ``workers`` workers: about
-    :data:`RUNS_PER_WORKER` runs each, none shorter than :data:`MIN_RUN`; one run (judge
-    in this process) when the range is too short to gain by workers."""
+    :data:`RUNS_PER_WORKER` runs each, none shorter than :data:`MIN_RUN` but the last (a
+    :data:`LAST_SHARE` of the others); one run (judge in this process) when the range is
+    too short to gain by workers."""
     if workers <= 1 or len(items) < 2 * MIN_RUN:
         return [list(items)]
     count = min(workers * RUNS_PER_WORKER, len(items) // MIN_RUN, 255)
-    size, extra = divmod(len(items), count)
+    # The last run is a little shorter: its worker then also judges the range's last scope
+    # budgets (gatekeeper/checker.py), while the others finish theirs.
+    weights = [1.0] * (count - 1) + [LAST_SHARE]
+    total, acc, at = sum(weights), 0.0, 0
     out: list[list[T]] = []
-    at = 0
-    for k in range(count):
-        n = size + (k < extra)
-        out.append(list(items[at : at + n]))
-        at += n
+    for k, w in enumerate(weights):
+        acc += w
+        end = len(items) if k == count - 1 else round(len(items) * acc / total)
+        out.append(list(items[at:end]))
+        at = end
     return out
 
 
