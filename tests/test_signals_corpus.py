@@ -259,6 +259,11 @@ SQL_TP = [
      1, "concatenation"),
     ("src/UserDao.java", 'em.createQuery("FROM User u WHERE u.name = \'" + name + "\'")', 1,
      "concatenation"),
+    # A safe call first, then SQL that flows through an assignment with no literal of its
+    # own (the detector must still follow it, and read every call line).
+    ("app/repo.py", 'cur.execute("SELECT 1")\n'
+     "base = \"SELECT * FROM users WHERE name = '%s'\" % name\nquery = base\ncur.execute(query)", 4,
+     "%-formatting on line 2 on line 3"),
 ]
 
 SQL_TN = [

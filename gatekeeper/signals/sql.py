@@ -57,6 +57,8 @@ _SQL_CALL_KEYWORDS = ("exec", "query", "raw", "text", "read_sql", "prepare", "ad
 #: A call of :data:`_SQL_CALLS` on a lower-cased line: each of its names holds one of the
 #: :data:`_SQL_CALL_KEYWORDS`, then more word characters, then ``(``.
 _SQL_CALL_TAIL = r"\w*\s*\("
+#: What opens a string literal for _tokenize.
+_QUOTE = r"[\"'`]"
 _SQL_CTX = frozenset({"QueryContext", "QueryRowContext", "ExecContext", "PrepareContext"})
 _SQL_NEEDS_STRONG = frozenset({"query", "Query", "raw", "Raw", "text", "read_sql",
                                "read_sql_query", "createQuery", "prepareStatement", "Prepare"})
@@ -121,6 +123,9 @@ def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
     scan = _scan(lines)
     calls = [scan.matching(kw + _SQL_CALL_TAIL) for kw in _SQL_CALL_KEYWORDS if kw in scan.low]
     last = max((got[-1] for got in calls if got), default=-1)
+    # Every call _SQL_CALLS finds is on one of these lines: each of its names, lower-cased,
+    # holds a call keyword followed by word characters and the parenthesis.
+    call_lines: set[int] = set().union(*calls) if last >= 0 else set()
     hits: list[SignalHit] = []
     sql_vars: dict[str, tuple[int, bool, str]] = {}  # name -> (line, dynamic, how)
     for i in _candidates(lines, _SQL_KEYWORDS + _SQL_CALL_KEYWORDS) if last >= 0 else ():
@@ -128,19 +133,24 @@ def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
             break
         n, text = lines[i]
         m = _rx(_SQL_ASSIGN).match(text) if "=" in text else None
-        if m and not _rx(_SQL_CALLS).match(text, m.end()):
-            name, prev = m.group("name"), sql_vars.get(m.group("name"))
+        if m and (i not in call_lines or not _rx(_SQL_CALLS).match(text, m.end())):
             rhs = _gather(lines, i, m.end(), call=False)
-            how = _how_dynamic(rhs, _SQL_STRONG, sql_vars)
-            masked, lits = _tokenize(rhs)
-            if m.group("op") == "+=" and prev:
-                grows = bool(_rx(r"[\w$)]").search(_rx(_LIT_MARK).sub("", masked)))
-                built = how or prev[2] or "concatenation"
-                sql_vars[name] = (n, bool(how) or prev[1] or grows, built)
-            elif how or any(_rx(_SQL_STRONG).search(lit.body) for lit in lits):
-                sql_vars[name] = (n, bool(how), how or "")
-            else:
-                sql_vars.pop(name, None)
+            # With no SQL variable yet, a value without a string literal can neither make
+            # one nor drop one: _how_dynamic and the literal test need a literal.
+            if sql_vars or _rx(_QUOTE).search(rhs):
+                name, prev = m.group("name"), sql_vars.get(m.group("name"))
+                how = _how_dynamic(rhs, _SQL_STRONG, sql_vars)
+                masked, lits = _tokenize(rhs)
+                if m.group("op") == "+=" and prev:
+                    grows = bool(_rx(r"[\w$)]").search(_rx(_LIT_MARK).sub("", masked)))
+                    built = how or prev[2] or "concatenation"
+                    sql_vars[name] = (n, bool(how) or prev[1] or grows, built)
+                elif how or any(_rx(_SQL_STRONG).search(lit.body) for lit in lits):
+                    sql_vars[name] = (n, bool(how), how or "")
+                else:
+                    sql_vars.pop(name, None)
+        if i not in call_lines:
+            continue
         for c in itertools.islice(_rx(_SQL_CALLS).finditer(text), 8):
             fn = c.group("fn").lstrip("$")
             masked, lits = _tokenize(_gather(lines, i, c.end(), call=True))
