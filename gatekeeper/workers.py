@@ -30,7 +30,7 @@ MIN_RUN = 150
 #: Runs per worker: more runs balance uneven commits, each costs a new ``git log``.
 RUNS_PER_WORKER = 1
 #: The last run's length against the others'.
-LAST_SHARE = 0.9
+LAST_SHARE = 0.8
 #: Peak RSS (KiB, ``VmHWM``) of each worker of the last :func:`run`, for the benchmarks.
 PEAKS_KB: list[int] = []
 
