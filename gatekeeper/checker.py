@@ -25,7 +25,7 @@ from gatekeeper.context import (
     touches_context,
 )
 from gatekeeper.engine import SYMLINK_MODE, Environment, Finding, evaluate, fingerprint
-from gatekeeper.errors import GitError
+from gatekeeper.errors import GatekeeperError, GitError
 from gatekeeper.identity import resolve
 from gatekeeper.ledger import LEDGER_PATH, Feature
 from gatekeeper.record import dataclass, field
@@ -411,7 +411,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
         for view, who in _merge_views(repo, cat, merges):
             views.extend(evaluate(view, ctx_for(view.parents[0]), who, env,
                                   only={"ledger-integrity"}))
-    except Exception as exc:  # raised after the scope budgets, as in one process
+    except GatekeeperError as exc:  # raised after the scope budgets, as in one process
         views_error = workers.portable(exc)
     done = _Run(findings=findings, pending=pending, truncated=truncated, expired=expired,
                 views=views, views_expired=env.expired_seen, views_error=views_error,
@@ -421,7 +421,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
         done.scoped = []
         try:
             done.scoped = _resolve_scope(repo, cat, env, list(pending.values()))
-        except Exception as exc:  # raised after the earlier runs' budgets, as in one process
+        except GatekeeperError as exc:  # raised after the earlier runs' budgets
             done.scoped_error = workers.portable(exc)
         done.scoped_expired = env.expired_seen
     return done

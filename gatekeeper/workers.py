@@ -23,11 +23,13 @@ from gatekeeper.errors import GatekeeperError
 
 T = TypeVar("T")
 
-#: Upper bound of the default worker count: past it, git's own work sets the pace.
+#: Upper bound of the default worker count: each worker holds its own interpreter, caches
+#: and share of the range's largest commits (tens of MB each; see the README's Performance).
 MAX_DEFAULT = 4
 #: A run shorter than this costs more in start-up (a ``git log``, contexts) than it saves.
 MIN_RUN = 150
-#: Runs per worker: more runs balance uneven commits, each costs a new ``git log``.
+#: Runs per worker. More runs could balance uneven commits, but each costs a new ``git log``
+#: and cold caches: on two cores, two or three runs a worker measured no faster than one.
 RUNS_PER_WORKER = 1
 #: The last run's length against the others'.
 LAST_SHARE = 0.8
