@@ -472,8 +472,13 @@ def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (
     proc = _popen(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, extra_env=env,
                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(revs)  # rev-list reads every revision before it writes a line
-    proc.stdin.close()
+    try:
+        proc.stdin.write(revs)  # rev-list reads every revision before it writes a line
+    except BrokenPipeError:
+        pass  # git died early: its own words follow, from _wait
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
     out = proc.stdout.read()
     _wait("rev-list", proc)
     return out.decode().splitlines()
