@@ -32,6 +32,17 @@ def _alone(repo: GitRepo, commits: list[str]) -> list[tuple[str, str]]:
     return sorted(m for c in commits for m in _messages(_check(repo, f"{c}^..{c}")))
 
 
+def _one_growth(repo: GitRepo, base: str, made: list[str], k: int, path: str,
+                grew: str) -> None:
+    """The range ``base..HEAD`` judges as each of ``made`` alone does, with one finding:
+    ``path`` in ``made[k]``, whose message says the file grew ``grew`` ("from A to B")."""
+    found = _check(repo, f"{base}..HEAD")
+    assert _messages(found) == _alone(repo, made)
+    (hit,) = found
+    assert hit["commit"] == made[k][:12] and hit["paths"] == [path]
+    assert f"file grew {grew} lines (limit 600)" in hit["message"]
+
+
 def test_counts_carried_through_a_range_equal_each_commit_alone(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r")
     base = repo.head()
@@ -47,11 +58,7 @@ def test_counts_carried_through_a_range_equal_each_commit_alone(tmp_path: Path) 
     body = body + _lines(3, "y", "\r\n")  # CRLF lines count once each: 608
     made.append(repo.commit("grow again", files={"app/huge.py": body}))
 
-    found = _check(repo, f"{base}..HEAD")
-    assert _messages(found) == _alone(repo, made)
-    (hit,) = found
-    assert hit["commit"] == made[3][:12] and hit["paths"] == ["app/huge.py"]
-    assert "file grew from 595 to 605 lines (limit 600)" in hit["message"]
+    _one_growth(repo, base, made, 3, "app/huge.py", "from 595 to 605")
 
 
 def test_files_older_than_the_range_are_counted_once_then_derived(tmp_path: Path) -> None:
@@ -109,11 +116,7 @@ def test_bundles_are_not_counted_unless_the_parent_takes_them_back(tmp_path: Pat
     assert _check(repo, f"{base}..HEAD") == []
     repo.commit("take lib back", files={".gitattributes": "static/js/lib/** linguist-vendored=false\n"})
     made.append(repo.commit("grow b", files={"static/js/lib/b.js": _lines(603, "var b")}))
-    found = _check(repo, f"{base}..HEAD")
-    assert _messages(found) == _alone(repo, made)
-    (hit,) = found
-    assert hit["paths"] == ["static/js/lib/b.js"] and hit["commit"] == made[1][:12]
-    assert "file grew from 599 to 603 lines (limit 600)" in hit["message"]
+    _one_growth(repo, base, made, 1, "static/js/lib/b.js", "from 599 to 603")
 
 
 def test_a_copy_counts_as_the_new_file_it_is(tmp_path: Path) -> None:
@@ -129,11 +132,7 @@ def test_a_copy_counts_as_the_new_file_it_is(tmp_path: Path) -> None:
     show = repo.git("show", "-C", "--name-status", "--format=", "HEAD").stdout
     assert show.startswith("M\tapp/a.py") and "\nC" in show, show  # git does see a copy
     made.append(repo.commit("grow the copy", files={"app/b.py": copy + _lines(15, "c")}))
-    found = _check(repo, f"{base}..HEAD")
-    assert _messages(found) == _alone(repo, made)
-    (hit,) = found
-    assert hit["paths"] == ["app/b.py"] and hit["commit"] == made[2][:12]
-    assert "file grew from 590 to 605 lines (limit 600)" in hit["message"]
+    _one_growth(repo, base, made, 2, "app/b.py", "from 590 to 605")
 
 
 def test_a_utf16_source_file_is_judged_as_each_commit_alone_judges_it(tmp_path: Path) -> None:
