@@ -537,7 +537,9 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
 
     def sort_out() -> None:
         try:
-            found.append(_merge_kinds(repo, cwd, env, walk, revs, nots, listed))
+            known = listed if listed is not None else range_commits(
+                repo, include, exclude, exclude_refs=exclude_refs, limit=limit)
+            found.append(_merge_kinds(cwd, env, known))
         except BaseException as exc:  # re-raised where the merges are needed
             found.append(exc)
 
@@ -583,11 +585,11 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
         _wait("log", proc)
 
 
-def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], revs: bytes,
-                 nots: list[str], listed: Sequence[str] | None = None) -> dict[str, str]:
-    """The range's merges that have a combined diff, in stream order, each with the side
-    stream that gives it exactly: ``"plain"`` when every path in it is modified (status M)
-    against every parent, ``"copies"`` otherwise. A merge not listed has an empty one.
+def _merge_kinds(cwd: Path, env: dict[str, str], listed: Sequence[str]) -> dict[str, str]:
+    """The merges of ``listed`` (a :func:`range_commits`) that have a combined diff, in
+    stream order, each with the side stream that gives it exactly: ``"plain"`` when every
+    path in it is modified (status M) against every parent, ``"copies"`` otherwise. A merge
+    not listed has an empty one.
 
     Found with ``diff-tree -c --no-renames`` (trees only, no file contents). Rename and
     copy detection only ever turn an added path into a rename or copy (a modified path
@@ -597,13 +599,8 @@ def _merge_kinds(repo: Repo, cwd: Path, env: dict[str, str], walk: list[str], re
     pairs and patch with or without ``-C``. Anything unexpected in git's answer: every
     merge goes to the ``-C`` stream, as if nothing were known.
     """
-    if listed is None:
-        lines = run(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, input=revs,
-                    extra_env=env).decode()
-    else:
-        lines = "\n".join(listed)
     # A line of two or more parents: a merge (only those are kept, not a list of every line).
-    merges = re.findall(r"(?m)^(\w+) \w+ \w", lines)
+    merges = re.findall(r"(?m)^(\w+) \w+ \w", "\n".join(listed))
     if not merges:
         return {}
     everything = dict.fromkeys(merges, "copies")

@@ -107,8 +107,8 @@ def test_every_merge_gets_the_combined_diff_one_log_gave(tmp_path: Path) -> None
     assert [f.path for f in by_id[merges["resolved"]].files] == ["app/views.py"]
     assert [f.path for f in by_id[merges["evil"]].files] == ["app/evil.py"]
     assert "db/models.py" in [f.path for f in by_id[merges["renamed"]].files]
-    kinds = gitmod._merge_kinds(r, *gitmod.attribute_free(r)[:2], ["--reverse", "--topo-order"],
-                                f"HEAD\n^{base}\n".encode(), [])
+    kinds = gitmod._merge_kinds(*gitmod.attribute_free(r)[:2],
+                                gitmod.range_commits(r, ["HEAD"], [base]))
     assert kinds[merges["resolved"]] == "plain"
     assert kinds[merges["evil"]] == "copies" and kinds[merges["renamed"]] == "copies"
     assert merges["clean"] not in kinds and merges["ours"] not in kinds
