@@ -487,7 +487,7 @@ def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (
 def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
                 *, exclude_refs: Sequence[str] = (), limit: int | None = None,
                 listed: Sequence[str] | None = None, only: bool = False,
-                ) -> Iterator[ChangeSet]:
+                ) -> Generator[ChangeSet, None, None]:
     """Stream every commit reachable from ``include`` and not from ``exclude``, oldest first.
 
     A constant number of ``git log`` processes for any number of commits. Merge commits
@@ -529,60 +529,70 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
         _wait("log", proc)
         return
     main, changes = stream([*walk, "--diff-merges=off", *nots], revs)
-    # The merges are sorted out while the first commits are judged (git does the work; the
-    # thread only waits for it), and waited for at the first merge.
-    import threading  # ranges only
-
-    found: list[dict[str, str] | BaseException] = []
-
-    def sort_out() -> None:
-        try:
-            known = listed if listed is not None else range_commits(
-                repo, include, exclude, exclude_refs=exclude_refs, limit=limit)
-            found.append(_merge_kinds(cwd, env, known))
-        except BaseException as exc:  # re-raised where the merges are needed
-            found.append(exc)
-
-    sorting = threading.Thread(target=sort_out, daemon=True)
-    sorting.start()
-    kinds: dict[str, str] | None = None
     sides: dict[str, tuple[subprocess.Popen[bytes], Iterator[ChangeSet]]] = {}
+    try:
+        # The merges are sorted out while the first commits are judged (git does the work; the
+        # thread only waits for it), and waited for at the first merge.
+        import threading  # ranges only
 
-    def start_sides() -> dict[str, str]:
-        sorting.join()
-        got = found[0]
-        if isinstance(got, BaseException):
-            raise got
-        # Renames change nothing in a "plain" merge's diff, so none are looked for (not even
-        # the -M that diff.renames turns on by default).
-        for name, opts in (("plain", (*(o for o in _LOG_DIFF_OPTS if o != "-C"),
-                                      "--no-renames")),
-                           ("copies", _LOG_DIFF_OPTS)):
-            these = [sha for sha, k in got.items() if k == name]  # stream order (dict order)
-            if these:
-                sides[name] = stream(["--no-walk=unsorted", "--diff-merges=combined"],
-                                     ("\n".join(these) + "\n").encode(), opts)
-        return got
+        found: list[dict[str, str] | BaseException] = []
 
-    for change in changes:
-        if change.is_merge and kinds is None:
-            kinds = start_sides()
-        kind = kinds.get(change.commit or "") if kinds is not None and change.is_merge else None
-        if kind is not None:
-            got = next(sides[kind][1], None)
-            if got is None or got.commit != change.commit:
-                raise GitError(f"git log gave no combined diff for merge {change.commit}")
-            change = got
-        yield change
-    _wait("log", main)
-    if kinds is None:
-        kinds = start_sides()  # no merge came: the lists must agree (none expected)
-        if kinds:
-            raise GitError("git log gave no merge that rev-list lists")
-    for proc, rest in sides.values():
-        if next(rest, None) is not None:
-            raise GitError("git log gave combined diffs for merges outside the range")
-        _wait("log", proc)
+        def sort_out() -> None:
+            try:
+                known = listed if listed is not None else range_commits(
+                    repo, include, exclude, exclude_refs=exclude_refs, limit=limit)
+                found.append(_merge_kinds(cwd, env, known))
+            except BaseException as exc:  # re-raised where the merges are needed
+                found.append(exc)
+
+        sorting = threading.Thread(target=sort_out, daemon=True)
+        sorting.start()
+        kinds: dict[str, str] | None = None
+
+        def start_sides() -> dict[str, str]:
+            sorting.join()
+            got = found[0]
+            if isinstance(got, BaseException):
+                raise got
+            # Renames change nothing in a "plain" merge's diff, so none are looked for (not
+            # even the -M that diff.renames turns on by default).
+            for name, opts in (("plain", (*(o for o in _LOG_DIFF_OPTS if o != "-C"),
+                                          "--no-renames")),
+                               ("copies", _LOG_DIFF_OPTS)):
+                these = [sha for sha, k in got.items() if k == name]  # in stream order
+                if these:
+                    sides[name] = stream(["--no-walk=unsorted", "--diff-merges=combined"],
+                                         ("\n".join(these) + "\n").encode(), opts)
+            return got
+
+        for change in changes:
+            if change.is_merge and kinds is None:
+                kinds = start_sides()
+            kind = (kinds.get(change.commit or "") if kinds is not None and change.is_merge
+                    else None)
+            if kind is not None:
+                got = next(sides[kind][1], None)
+                if got is None or got.commit != change.commit:
+                    raise GitError(f"git log gave no combined diff for merge {change.commit}")
+                change = got
+            yield change
+        _wait("log", main)
+        if kinds is None:
+            kinds = start_sides()  # no merge came: the lists must agree (none expected)
+            if kinds:
+                raise GitError("git log gave no merge that rev-list lists")
+        for proc, rest in sides.values():
+            if next(rest, None) is not None:
+                raise GitError("git log gave combined diffs for merges outside the range")
+            _wait("log", proc)
+    finally:  # a reader that stops early (a worker's run cut short) stops git too
+        for proc in (main, *(p for p, _ in sides.values())):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
 
 
 def _merge_kinds(cwd: Path, env: dict[str, str], listed: Sequence[str]) -> dict[str, str]:
