@@ -116,7 +116,7 @@ def _render(meta: dict[str, Any]) -> str:
     return "---\n" + yamlio.dump(meta) + "---\n" + "\n".join(body) + "\n"
 
 
-def _parse(path: Path) -> Note | None:
+def _parse(path: Path, halt_only: bool = False) -> Note | None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
@@ -125,6 +125,11 @@ def _parse(path: Path) -> Note | None:
         return None
     end = text.find("\n---\n", 4)
     if end == -1:
+        return None
+    if halt_only and "HALT" not in text[4:end] and "\\" not in text[4:end]:
+        # YAML spells a HALT level with those four letters, or with a backslash escape in
+        # a double-quoted scalar: any other note is not a HALT, and needs no YAML parse
+        # (the parser's import and a parse a note, in each worker of a range).
         return None
     try:
         meta = yamlio.load(text[4 : end + 1], str(path))
@@ -153,6 +158,10 @@ def _meta_for(f: Finding, where: str, note_id: str) -> dict[str, Any]:
     }
 
 
+def _oldest_first(notes: Iterable[Note]) -> list[Note]:
+    return sorted(notes, key=lambda n: (str(n.meta.get("created", "")), n.id))
+
+
 class Inbox:
     """The escalation inbox of one repository."""
 
@@ -163,12 +172,12 @@ class Inbox:
     def _lock(self) -> Path:
         return self.root / ".lock"
 
-    def notes(self) -> list[Note]:
-        """Every note, oldest first."""
+    def notes(self, *, halt_only: bool = False) -> list[Note]:
+        """Every note, oldest first; with ``halt_only``, at least every HALT note."""
         if not self.root.is_dir():
             return []
-        found = [n for p in self.root.glob("E-*.md") if (n := _parse(p)) is not None]
-        return sorted(found, key=lambda n: (str(n.meta.get("created", "")), n.id))
+        found = [n for p in self.root.glob("E-*.md") if (n := _parse(p, halt_only)) is not None]
+        return _oldest_first(found)
 
     def get(self, note_id: str) -> Note:
         """The note with this id (a unique prefix is enough)."""
@@ -195,24 +204,36 @@ class Inbox:
         todo = list(findings)
         if not todo:
             return written
+        # The notes are made in memory (a later one sees the earlier ones), then written
+        # together: their flushes to disk overlap (see fsutil.atomic_write_many).
+        staged: dict[Path, Note] = {}
         with fsutil.locked(self._lock):
             for f in todo:
-                note = self._record_one(f, where)
+                note = self._record_one(f, where, staged)
                 f.escalation = note.id
                 written.append(note)
                 if repeat_threshold is not None and f.action == "block":
-                    repeat = self._repeated(note, repeat_threshold, where)
+                    repeat = self._repeated(note, repeat_threshold, where, staged)
                     if repeat is not None:
                         written.append(repeat)
+            fsutil.atomic_write_many([(n.path, _render(n.meta).encode("utf-8"))
+                                      for n in staged.values()])
         return written
 
-    def _record_one(self, f: Finding, where: str) -> Note:
+    def _load(self, path: Path, staged: dict[Path, Note]) -> Note | None:
+        """The note at ``path``: as staged by this record, else as on disk, else None."""
+        got = staged.get(path)
+        if got is None and path.exists():
+            got = _parse(path)
+        return got
+
+    def _record_one(self, f: Finding, where: str, staged: dict[Path, Note]) -> Note:
         base = f"E-{f.fingerprint[:12]}"
         n = 1
         while True:
             note_id = base if n == 1 else f"{base}-{n}"
             path = self.root / f"{note_id}.md"
-            existing = _parse(path) if path.exists() else None
+            existing = self._load(path, staged)
             if existing is None:
                 meta = _meta_for(f, where, note_id)
                 break
@@ -226,17 +247,17 @@ class Inbox:
                     meta["commits"] = f.__dict__["commits"]
                 break
             n += 1  # a resolved note stays closed; the same violation again opens a new one
-        meta = _clean(meta)
-        fsutil.atomic_write(path, _render(meta).encode("utf-8"))
-        return Note(path=path, meta=meta)
+        note = staged[path] = Note(path=path, meta=_clean(meta))
+        return note
 
-    def _repeated(self, original: Note, threshold: int, where: str) -> Note | None:
+    def _repeated(self, original: Note, threshold: int, where: str,
+                  staged: dict[Path, Note]) -> Note | None:
         """The repeated-block note of ``original`` once its attempts reach ``threshold``."""
         if int(original.meta.get("attempts", 1)) < threshold or original.meta.get("repeat_of"):
             return None
         note_id = repeat_id(original.id)
         path = self.root / f"{note_id}.md"
-        existing = _parse(path) if path.exists() else None
+        existing = self._load(path, staged)
         if existing is not None:
             if existing.status != "open":
                 return None  # the orchestrator has already decided about this loop
@@ -245,16 +266,18 @@ class Inbox:
             meta["commit"] = original.meta.get("commit")
             meta["updated"] = now()
         else:
-            meta = self._repeat_meta(original, note_id, where)
-        fsutil.atomic_write(path, _render(meta).encode("utf-8"))
-        return Note(path=path, meta=meta)
+            meta = self._repeat_meta(original, note_id, where, staged)
+        note = staged[path] = Note(path=path, meta=meta)
+        return note
 
-    def _repeat_meta(self, original: Note, note_id: str, where: str) -> dict[str, Any]:
+    def _repeat_meta(self, original: Note, note_id: str, where: str,
+                     staged: dict[Path, Note]) -> dict[str, Any]:
         om = original.meta
         feature, agent, rule = om.get("feature"), om.get("agent"), om.get("rule")
         piling = []
         if feature:
-            piling = [n.id for n in self.notes() if n.status == "open"
+            every = {n.path: n for n in self.notes()} | staged
+            piling = [n.id for n in _oldest_first(every.values()) if n.status == "open"
                       and n.meta.get("feature") == feature and not n.meta.get("repeat_of")]
         meta_block = len(piling) >= META_BLOCK_NOTES
         attempts = int(om.get("attempts", 1))
@@ -301,7 +324,7 @@ class Inbox:
         its ``rev-list`` arguments), so a re-run of a range gives the verdicts of its
         first run.
         """
-        halts = [n for n in self.notes()
+        halts = [n for n in self.notes(halt_only=True)
                  if n.status == "open" and n.meta.get("level") == "HALT"
                  and n.meta.get("feature")
                  and not (n.meta.get("where") == "server" and not n.meta.get("landed"))]
