@@ -8,6 +8,7 @@ wherever the gatekeeper runs:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -124,13 +125,22 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
     return report
 
 
-def _open_halts(repo: git.Repo, ctx: Context, judged: list[str] | None = None,
+def _open_halts(repo: git.Repo, ctx: Context | None, judged: list[str] | None = None,
+                by_inbox: dict[str, dict[str, list[str]]] | None = None,
                 ) -> dict[str, list[str]]:
+    """The open HALTs of ``ctx``'s inbox (the default one without a context); with
+    ``by_inbox``, read once per inbox (a range's contexts mostly share one)."""
     from gatekeeper.escalations import Inbox, inbox_dir
 
-    # A range re-run ignores the HALTs raised about its own commits (same verdict as the
-    # first run, which had not written them yet).
-    return Inbox(inbox_dir(repo, ctx.config.inbox)).open_halts(repo=repo, judged=judged)
+    root = inbox_dir(repo, ctx.config.inbox if ctx is not None else None)
+    got = by_inbox.get(str(root)) if by_inbox is not None else None
+    if got is None:
+        # A range re-run ignores the HALTs raised about its own commits (same verdict as
+        # the first run, which had not written them yet).
+        got = Inbox(root).open_halts(repo=repo, judged=judged)
+        if by_inbox is not None:
+            by_inbox[str(root)] = got
+    return got
 
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
@@ -232,12 +242,13 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                         "fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)." if repo.shallow else "")
                 raise GitError(f"revision {rev!r} is not in this repository.{hint}")
         after: dict[str, Context] = {}
-        halts_cache: dict[str, dict[str, list[str]]] = {}
+        halts = _Halts(repo, [*include, f"--max-count={limit or -1}", "--not", *exclude,
+                              *exclude_refs])
         walk = (include, exclude, exclude_refs, limit)
 
         def judge(listed: list[str] | None, only: bool, last: bool = False) -> _Run:
-            return _judge_run(repo, cat, walk, listed, only, opts, shallow, after,
-                              halts_cache, last)
+            return _judge_run(repo, cat, walk, listed, only, opts, shallow, after, halts,
+                              last)
 
         jobs = workers.jobs(opts.jobs)
         if jobs > 1 and (limit is None or limit >= 2 * workers.MIN_RUN):
@@ -249,6 +260,10 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             runs = None
             if len(cut) > 1:
                 _warm()
+                # The default inbox, read once here rather than in each worker; a failure
+                # is met again, in its place, by the commit that needs the inbox.
+                with contextlib.suppress(GatekeeperError):
+                    halts.of(None)
                 try:
                     runs = workers.run([functools.partial(judge, c, True, k == len(cut) - 1)
                                         for k, c in enumerate(cut)], jobs)
@@ -286,6 +301,24 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             report.notices.append(f"no commits in {base_label}")
         last_ctx = next((r.last_ctx for r in reversed(runs) if r.last_ctx is not None), None)
         return finish(repo, report, last_ctx, opts)
+
+
+class _Halts:
+    """The open HALTs a range's commits meet, read once per inbox: the contexts of a range
+    name one inbox, mostly, and reading it means parsing its notes."""
+
+    def __init__(self, repo: git.Repo, judged: list[str]) -> None:
+        self.repo, self.judged = repo, judged
+        self.by_ctx: dict[str, dict[str, list[str]]] = {}
+        self.by_inbox: dict[str, dict[str, list[str]]] = {}
+
+    def of(self, ctx: Context | None) -> dict[str, list[str]]:
+        """Open HALT note ids per feature, in ``ctx``'s inbox (None: the default inbox)."""
+        key = ctx.key if ctx is not None else ""
+        got = self.by_ctx.get(key)
+        if got is None:
+            got = self.by_ctx[key] = _open_halts(self.repo, ctx, self.judged, self.by_inbox)
+        return got
 
 
 def _warm() -> None:
@@ -331,7 +364,7 @@ class _Run:
 def _judge_run(repo: git.Repo, cat: git.CatFile,
                walk: tuple[list[str], list[str], tuple[str, ...], int | None],
                listed: list[str] | None, only: bool, opts: Options, shallow: set[str],
-               after: dict[str, Context], halts_cache: dict[str, dict[str, list[str]]],
+               after: dict[str, Context], halts: _Halts,
                last: bool = False) -> _Run:
     """Judge the range ``walk`` (include, exclude, exclude_refs, limit) commit by commit,
     each against its parent's context; with ``only``, just the run ``listed`` of it (see
@@ -379,14 +412,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
         _expand_copies(cat, change)
         _decode_wide(cat, change, probes)
 
-        def open_halts(c: Context = ctx) -> dict[str, list[str]]:
-            if c.key not in halts_cache:
-                halts_cache[c.key] = _open_halts(repo, c, [
-                    *include, f"--max-count={limit or -1}", "--not", *exclude,
-                    *exclude_refs])
-            return halts_cache[c.key]
-
-        env.open_halts = open_halts
+        env.open_halts = functools.partial(halts.of, ctx)
         ident = resolve(change.trailers(), flag=opts.agent, env=opts.env,
                         server=opts.where == "server")
         findings.extend(evaluate(change, ctx, ident, env))

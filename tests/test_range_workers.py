@@ -147,6 +147,26 @@ def test_a_workers_error_is_the_one_a_single_process_meets_first(tmp_path: Path,
     assert "Traceback" not in out[1].stderr
 
 
+def test_an_open_halt_freezes_its_feature_alike_in_workers(tmp_path: Path,
+                                                          short_runs: None) -> None:
+    """An open HALT note in the inbox (the parent reads it once for every worker) freezes
+    its feature in every run, as in one process."""
+    repo, base, tips = _history(tmp_path)
+    inbox = repo.path / ".git" / "pact" / "escalations"
+    inbox.mkdir(parents=True)
+    (inbox / "E-0123456789ab.md").write_text(
+        "---\nid: E-0123456789ab\nrule: hardcoded-secret\nlevel: HALT\nstatus: open\n"
+        f"feature: auth\nwhere: ci\ncommit: {base[:12]}\ncreated: '2026-11-29'\n---\n# HALT\n",
+        encoding="utf-8")
+    one = _report(repo, tips, base, 1)
+    assert _report(repo, tips, base, 2) == one
+    found = one["findings"]
+    assert isinstance(found, list)
+    frozen = [f for f in found if f["rule"] == "halt-freeze"]
+    assert len(frozen) >= 20 and {f["feature"] for f in frozen} == {"auth"}
+    assert all("E-0123456789ab" in f["message"] for f in frozen)
+
+
 def _children() -> list[int]:
     """Live (not zombie) processes whose parent is this process."""
     me, found = os.getpid(), []
