@@ -585,7 +585,7 @@ def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
             if next(rest, None) is not None:
                 raise GitError("git log gave combined diffs for merges outside the range")
             _wait("log", proc)
-    finally:  # a reader that stops early (a worker's run cut short) stops git too
+    finally:  # a reader that stops early (an error, a deadline) stops git too
         for proc in (main, *(p for p, _ in sides.values())):
             if proc.poll() is None:
                 proc.kill()
