@@ -101,8 +101,14 @@ class Runner:
         the gatekeeper's own peak, so the larger of the two is the true peak of the run.
         """
         with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
+            # exit_process is made to raise as the normal exit does (it would end the
+            # process at once, with os._exit), so that the wrapper gets to report.
             wrapper = (
                 "import json, resource, runpy, sys\n"
+                "import gatekeeper.cli\n"
+                "def normal_exit(code):\n"
+                "    raise SystemExit(code)\n"
+                "gatekeeper.cli.exit_process = normal_exit\n"
                 f"sys.argv = ['gatekeeper', *{list(gatekeeper_args)!r}]\n"
                 "code = 0\n"
                 "try:\n"

@@ -34,11 +34,14 @@ HEAVY = ("pydantic", "yaml", "argparse", "json", "tempfile", "shutil", "hashlib"
 
 # Runs the hook exactly as `python -m gatekeeper hook commit-msg FILE` does, then reports
 # the exit code and every module loaded (taken before anything else is imported).
-# The atexit callback keeps the normal exit (gatekeeper.cli.exit_process ends the process
-# at once only when nothing is registered), so that the wrapper gets to report.
+# exit_process raises as the normal exit does (it would end the process at once), so that
+# the wrapper gets to report.
 WRAPPER = (
-    "import atexit, runpy, sys\n"
-    "atexit.register(sys.stderr.flush)\n"
+    "import runpy, sys\n"
+    "import gatekeeper.cli\n"
+    "def normal_exit(code):\n"
+    "    raise SystemExit(code)\n"
+    "gatekeeper.cli.exit_process = normal_exit\n"
     "sys.argv = ['gatekeeper', 'hook', 'commit-msg', sys.argv[1]]\n"
     "code = 0\n"
     "try:\n"
