@@ -110,14 +110,56 @@ EXT_MIX = (("py", 0.491), ("rst", 0.11), ("md", 0.104), ("html", 0.081), ("txt",
 STATUS_MIX = (("M", 0.865), ("A", 0.071), ("D", 0.041), ("R", 0.023))
 #: Lines of the pre-image of a modified text file (status M).
 FILE_LINES = (0, 23, 64, 188, 460, 953, 1507, 2635, 6792, 7024, 17947)
-#: Added lines, deleted lines and hunks of a modified text file.
+#: Added lines, deleted lines and hunks of a modified text file, and (below) lines of an
+#: added and of a deleted text file, over all commits: the corpus draws them per band of
+#: files per commit (:data:`BY_FILES`), which these pool; the tests check it against them.
 ADDED_PER_MODIFIED = (0, 1, 1, 2, 8, 25, 46, 142, 633, 7022, 17941)
 DELETED_PER_MODIFIED = (0, 0, 1, 1, 4, 13, 31, 128, 805, 7013, 17941)
 HUNKS_PER_MODIFIED = (1, 1, 1, 1, 2, 3, 5, 11, 39, 113, 132)
-#: Lines of an added text file, of a deleted one, and of a renamed one's pre-image.
+#: Lines of an added text file, of a deleted one, and of a renamed one's pre-image (drawn
+#: pooled).
 NEW_FILE_LINES = (0, 1, 9, 28, 88, 256, 428, 2011, 9472, 17947, 17947)
 DELETED_FILE_LINES = (0, 1, 8, 31, 107, 298, 535, 2684, 10346, 10346, 10346)
 RENAMED_FILE_LINES = (0, 1, 9, 30, 108, 347, 585, 2418, 17947, 17947, 17947)
+#: One band's sizes in :data:`BY_FILES`.
+Sizes = tuple[tuple[int, ...], ...]
+#: Bands of file changes per commit (their lower bounds): 1, 2-3, 4-9, 10 or more.
+BANDS = (1, 2, 4, 10)
+#: Per band, the sizes the corpus draws (a real commit of one file changes far fewer lines
+#: per file than one of ten, so pooled sizes made its commits too big): added, deleted
+#: lines and hunks of a modified text file, lines of an added and of a deleted one.
+BY_FILES = {
+    1: (
+        (0, 1, 1, 2, 5, 15, 27, 76, 550, 3801, 4914),
+        (0, 0, 1, 1, 3, 7, 15, 56, 332, 1198, 3238),
+        (1, 1, 1, 1, 2, 2, 3, 7, 23, 57, 74),
+        (0, 1, 6, 22, 69, 133, 260, 2217, 2751, 2751, 2751),
+        (0, 0, 3, 15, 60, 228, 298, 5660, 5660, 5660, 5660),
+    ),
+    2: (
+        (0, 1, 1, 3, 11, 25, 41, 95, 325, 8138, 8138),
+        (0, 0, 0, 1, 3, 10, 21, 78, 6628, 7040, 7040),
+        (1, 1, 1, 1, 2, 3, 4, 9, 23, 132, 132),
+        (0, 2, 12, 28, 61, 134, 259, 6382, 6588, 6588, 6588),
+        (0, 1, 8, 25, 55, 120, 199, 439, 603, 603, 603),
+    ),
+    4: (
+        (0, 1, 1, 3, 10, 29, 51, 159, 6800, 7040, 7040),
+        (0, 0, 1, 2, 5, 15, 30, 151, 6626, 6987, 6987),
+        (1, 1, 1, 1, 2, 4, 6, 12, 77, 121, 121),
+        (0, 1, 7, 24, 58, 149, 242, 1152, 17947, 17947, 17947),
+        (0, 2, 7, 22, 55, 164, 389, 2626, 2684, 2684, 2684),
+    ),
+    10: (
+        (0, 1, 1, 3, 10, 45, 91, 260, 642, 17941, 17941),
+        (0, 1, 1, 2, 9, 41, 81, 210, 715, 17941, 17941),
+        (1, 1, 1, 1, 3, 5, 7, 17, 61, 111, 111),
+        (0, 3, 11, 35, 129, 347, 552, 2067, 9472, 10346, 10346),
+        (0, 2, 11, 39, 130, 346, 648, 3168, 10346, 10346, 10346),
+    ),
+}
+#: Added lines per commit (text files): what the banded sizes add up to, for the record.
+ADDED_PER_COMMIT = (0, 1, 1, 4, 17, 52, 103, 495, 9797, 28612, 46163)
 #: Bytes of an added or modified binary file.
 BINARY_BYTES = (43, 528, 2494, 9422, 14703, 56491, 84515, 251944, 2076226, 2076765, 2076765)
 #: Share of renames with no content change (R100); the others are also edited.
@@ -323,16 +365,16 @@ class _Tree:
             del self.text[path]
             self.by_ext[path.rsplit(".", 1)[1]].remove(path)
 
-    def edit(self, path: str, ext: str) -> None:
-        """Modify ``path`` as a measured modification does: added and deleted lines spread
-        over the hunks (:data:`ADDED_PER_MODIFIED`, :data:`DELETED_PER_MODIFIED`,
-        :data:`HUNKS_PER_MODIFIED`), maybe a long line (:data:`LONG_LINE_RATE`)."""
+    def edit(self, path: str, ext: str, sizes: Sizes) -> None:
+        """Modify ``path`` as a measured modification in a commit of its band does: added
+        and deleted lines spread over the hunks (``sizes``: the band's :data:`BY_FILES`),
+        maybe a long line (:data:`LONG_LINE_RATE`)."""
         rng, lines = self.rng, self.text[path]
-        added = _sample(rng, ADDED_PER_MODIFIED)
-        deleted = min(len(lines), _sample(rng, DELETED_PER_MODIFIED))
+        added = _sample(rng, sizes[0])
+        deleted = min(len(lines), _sample(rng, sizes[1]))
         if added + deleted == 0:
             added = 1  # a modification changes at least a line
-        hunks = max(1, min(_sample(rng, HUNKS_PER_MODIFIED), added + deleted, len(lines) + 1))
+        hunks = max(1, min(_sample(rng, sizes[2]), added + deleted, len(lines) + 1))
         new = _text_lines(rng, ext, added)
         if rng.random() < LONG_LINE_RATE.get(ext, 0.0):
             new.insert(rng.randrange(len(new) + 1), _long_line(rng, ext))
@@ -361,11 +403,12 @@ def _split(rng: random.Random, items: list[str], parts: int) -> list[list[str]]:
     return [items[bounds[k]:bounds[k + 1]] for k in range(parts)]
 
 
-def _change(tree: _Tree, touched: dict[str, bytes | None]) -> None:
+def _change(tree: _Tree, touched: dict[str, bytes | None], sizes: Sizes) -> None:
     """One file change of a sampled commit, of a measured kind (:data:`EXT_MIX`) and status
-    (:data:`STATUS_MIX`). A modified file is the one of that kind whose size is nearest a draw
-    from :data:`FILE_LINES`, so that modified files' pre-images follow it; deleted and renamed
-    files likewise follow :data:`DELETED_FILE_LINES` and :data:`RENAMED_FILE_LINES`."""
+    (:data:`STATUS_MIX`), sized for the commit's band (``sizes``, see :data:`BY_FILES`). A
+    modified file is the one of that kind whose size is nearest a draw from
+    :data:`FILE_LINES`, so that modified files' pre-images follow it; deleted and renamed
+    files likewise follow the band's deleted-file lines and :data:`RENAMED_FILE_LINES`."""
     rng = tree.rng
     ext = rng.choices(_KINDS, _KIND_WEIGHTS)[0]
     status = rng.choices(_STATUSES, _STATUS_WEIGHTS)[0]
@@ -378,10 +421,10 @@ def _change(tree: _Tree, touched: dict[str, bytes | None]) -> None:
             path = tree.add(ext, 0)
         touched[path] = tree.data(path)
         return
-    size = {"M": FILE_LINES, "D": DELETED_FILE_LINES, "R": RENAMED_FILE_LINES}.get(status)
+    size = {"M": FILE_LINES, "D": sizes[4], "R": RENAMED_FILE_LINES}.get(status)
     found = tree.nearest(ext, _sample(rng, size), touched) if size else None
     if found is None:  # an addition, or nothing of the kind left to change in this commit
-        path = tree.add(ext, _sample(rng, NEW_FILE_LINES))
+        path = tree.add(ext, _sample(rng, sizes[3]))
         if rng.random() < LONG_LINE_RATE.get(ext, 0.0):
             tree.text[path].append(_long_line(rng, ext))
     elif status == "D":
@@ -396,10 +439,10 @@ def _change(tree: _Tree, touched: dict[str, bytes | None]) -> None:
         tree.text[path] = lines
         tree.by_ext[ext].append(path)
         if rng.random() >= PURE_RENAMES:
-            tree.edit(path, ext)
+            tree.edit(path, ext, sizes)
     else:
         path = found
-        tree.edit(path, ext)
+        tree.edit(path, ext, sizes)
     touched[path] = tree.data(path)
 
 
@@ -439,7 +482,8 @@ def _commit(i: int, when: int, msg: str, files: dict[str, bytes | None]) -> list
 def builtin_corpus(dest: Path, commits: int, seed: int) -> Path:
     """A git repository at ``dest``: an import of :data:`TREE_FILES` files (the history before
     the sampled window, sizes from :data:`FILE_LINES`), then ``commits`` seeded commits whose
-    sizes follow the measured distributions above."""
+    sizes follow the measured distributions above: files per commit, then each file's sizes
+    from those of real commits with as many files (:data:`BY_FILES`)."""
     rng = random.Random(seed)
     dest.mkdir(parents=True)
     git("init", "-q", "-b", "main", cwd=dest)
@@ -452,8 +496,10 @@ def builtin_corpus(dest: Path, commits: int, seed: int) -> Path:
     for i in range(1, commits + 1):
         when += rng.randint(60, 200_000)
         touched: dict[str, bytes | None] = {}
-        for _ in range(max(1, _sample(rng, FILES_PER_COMMIT))):
-            _change(tree, touched)
+        files = max(1, _sample(rng, FILES_PER_COMMIT))
+        sizes = BY_FILES[max(b for b in BANDS if b <= files)]
+        for _ in range(files):
+            _change(tree, touched, sizes)
         out += _commit(i, when, _message(rng, i), touched)
     git("fast-import", "--quiet", cwd=dest, input=b"".join(out) + b"done\n")
     # fast-import deltifies each blob against the blob written just before it (another file,
