@@ -131,3 +131,25 @@ def test_an_empty_value_after_stripping_dots_is_not_a_crash() -> None:
     hits = secrets.hardcoded_secret("settings.yml", [(2, "  password: ...")], {})
     assert hits == []
     assert re.search(secrets._ASSIGN_HINT, "  password: ...")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_literal_pattern_finds_the_lines_its_regex_finds(seed: int) -> None:
+    """matching() answers a plain literal (a token prefix such as ``sk\\-``) with a substring
+    test when the file lacks it: the lines found must be the regex's, in files with and
+    without the literal, and in files whose lower-casing changes their length."""
+    assert _common._literal(r"sk\-") == "sk-" and _common._literal("eyJ") == "eyJ"
+    for pattern in (r"gho_|ghp_", r"a.b", r"query\w*\s*\(", r"\d", r"x\ y"):
+        assert _common._literal(pattern) is None or re.escape(
+            _common._literal(pattern) or "") == pattern
+    assert _common._literal(r"a.b") is None and _common._literal(r"\d") is None
+    rnd = random.Random(seed)
+    words = ["sk-", "SK-", "eyJ", "hooks.slack.com", "npm_", "İ", "ß", "x", "token = 1", " "]
+    for _ in range(200):
+        lines = [(k + 1, "".join(rnd.choice(words) for _ in range(rnd.randint(0, 6))))
+                 for k in range(rnd.randint(1, 8))]
+        for pattern, lower in ((r"sk\-", False), (r"sk\-", True), ("eyJ", False),
+                               (r"hooks\.slack\.com", False), ("npm_", True)):
+            want = tuple(i for i, (_, t) in enumerate(lines)
+                         if _rx(pattern).search(t.lower() if lower else t))
+            assert _common._Scan(lines).matching(pattern, lower) == want, (pattern, lines)

@@ -37,6 +37,14 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@functools.cache
+def _literal(pattern: str) -> str | None:
+    """The text ``pattern`` matches when it is a plain literal (``re.escape`` of it), else
+    None: a substring test then answers "no match anywhere" faster than the regex does."""
+    text = re.sub(r"\\(.)", r"\1", pattern)
+    return text if re.escape(text) == pattern else None
+
+
 class _Globs:
     """``fnmatch.fnmatchcase`` against any of some patterns. A name is first tested against
     each pattern's literal head (or, when it has none, literal tail), with no regex at all;
@@ -221,8 +229,12 @@ class _Scan:
         got = found.get(pattern)
         if got is not None:
             return got
-        rx = _rx(pattern)
         low = self.low if lower else self.blob
+        lit = _literal(pattern)
+        if lit is not None and lit not in low and len(low) == len(self.blob):
+            found[pattern] = ()  # most files hold no token prefix at all
+            return ()
+        rx = _rx(pattern)
         if len(low) != len(self.blob):  # lower() changed some lengths: go line by line
             got = tuple(i for i, (_, t) in enumerate(self.lines) if rx.search(t.lower()))
         else:
