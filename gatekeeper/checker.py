@@ -235,7 +235,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         shallow_file = repo.common_dir / "shallow"
         if shallow_file.is_file():
             shallow = set(shallow_file.read_text().split())
-    with git.CatFile(repo) as cat:
+    with _rare_collections(), git.CatFile(repo) as cat:
         for rev in [*include, *exclude]:
             if cat.info(rev) is None:
                 hint = (" This is a shallow clone: fetch the full history (GitHub Actions: "
@@ -301,6 +301,23 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             report.notices.append(f"no commits in {base_label}")
         last_ctx = next((r.last_ctx for r in reversed(runs) if r.last_ctx is not None), None)
         return finish(repo, report, last_ctx, opts)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs about thirty times less often while a range is
+    judged (in the workers too, which fork inside). Judging allocates many short-lived
+    containers, which reference counting frees; the collector, run every 700 allocations,
+    also kept walking the range's growing findings and caches: 4 % of a 1,500-commit range's
+    CPU time, 10 % of django-rest-framework's in one process. Cycles are still collected."""
+    import gc
+
+    old = gc.get_threshold()
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class _Halts:

@@ -167,6 +167,37 @@ def test_an_open_halt_freezes_its_feature_alike_in_workers(tmp_path: Path,
     assert all("E-0123456789ab" in f["message"] for f in frozen)
 
 
+def test_the_collector_is_rarer_only_while_a_range_is_judged(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    """Judging raises the collector's thresholds (fewer passes over the range's objects)
+    and puts them back afterwards, after an error too."""
+    import gc
+
+    from gatekeeper import checker
+
+    repo = team_repo(tmp_path / "team", estimate=40)
+    base = repo.head()
+    _auth(repo, "a0", 3)
+    seen: list[tuple[int, int, int]] = []
+    judge = checker._judge_run
+
+    def spy(*args: object, **kw: object) -> object:
+        seen.append(gc.get_threshold())
+        return judge(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker, "_judge_run", spy)
+    before = gc.get_threshold()
+    _report(repo, [repo.head()], base, 1)
+    assert seen and seen[0][0] > before[0] and gc.get_threshold() == before
+    repo.write({".pact/ledger.yaml": "features: [unclosed\n"})
+    repo.commit_ledger("a broken ledger")
+    _auth(repo, "a1", 2)
+    with pytest.raises(ConfigError):
+        _report(repo, [repo.head()], base, 1)
+    assert gc.get_threshold() == before
+
+
 def _children() -> list[int]:
     """Live (not zombie) processes whose parent is this process."""
     me, found = os.getpid(), []
