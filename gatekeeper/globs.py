@@ -236,9 +236,18 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
             if rest.count("*") == 1 and rest != "*" and "/" not in rest and _plain(
                     rest.replace("*", "")):  # one segment: *.ext, LICENSE*, test_*.py
                 pre, suf = rest.split("*")
+                # A segment ends with suf (no "/" in it) where suf + "/" is in p + "/", and
+                # starts with pre where "/" + pre is in "/" + p: one substring test each.
+                if not pre:
+                    tail = suf + "/"
+                    return lambda p: tail in p + "/"
+                if not suf:
+                    head = "/" + pre
+                    return lambda p: head in "/" + p
                 least = len(pre) + len(suf)
-                return lambda p: any(len(s) >= least and s.startswith(pre) and s.endswith(suf)
-                                     for s in p.split("/"))
+                return lambda p: pre in p and suf in p and any(
+                    len(s) >= least and s.startswith(pre) and s.endswith(suf)
+                    for s in p.split("/"))
         elif pat.endswith("/**") and _plain(pat[:-3]):  # dir/**
             below = pat[:-2]
             return lambda p: p.startswith(below)
