@@ -253,17 +253,19 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         jobs = workers.jobs(opts.jobs)
         if jobs > 1 and (limit is None or limit >= 2 * workers.MIN_RUN):
             # The range's commits first, to cut it into runs; a short range is judged here,
-            # and the list spares its merges a rev-list of their own.
-            listed = git.range_commits(repo, include, exclude, exclude_refs=exclude_refs,
-                                       limit=limit)
+            # and the list spares its merges a rev-list of their own. While git lists them:
+            # the imports judging needs (once here, not in each worker), and the default
+            # inbox's HALTs (read once; a failure is met again, in its place, by the commit
+            # that needs the inbox). Judging in this process would do both anyway.
+            listing = git.start_range_commits(repo, include, exclude,
+                                              exclude_refs=exclude_refs, limit=limit)
+            _warm()
+            with contextlib.suppress(GatekeeperError):
+                halts.of(None)
+            listed = listing()
             cut = workers.split(listed, jobs)
             runs = None
             if len(cut) > 1:
-                _warm()
-                # The default inbox, read once here rather than in each worker; a failure
-                # is met again, in its place, by the commit that needs the inbox.
-                with contextlib.suppress(GatekeeperError):
-                    halts.of(None)
                 try:
                     runs = workers.run([functools.partial(judge, c, True, k == len(cut) - 1)
                                         for k, c in enumerate(cut)], jobs)

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import weakref
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 from gatekeeper.changes import (
@@ -467,6 +467,15 @@ def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (
                   exclude_refs: Sequence[str] = (), limit: int | None = None) -> list[str]:
     """The commits :func:`log_changes` streams for the same arguments, in the same order,
     each as a line "commit parent...", ready for its ``listed``."""
+    return start_range_commits(repo, include, exclude, exclude_refs=exclude_refs,
+                               limit=limit)()
+
+
+def start_range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (), *,
+                        exclude_refs: Sequence[str] = (), limit: int | None = None,
+                        ) -> Callable[[], list[str]]:
+    """:func:`range_commits`, started: git lists the range while the caller does other work;
+    calling the result waits for the list (and raises git's error)."""
     walk, revs, nots = _walk(include, exclude, exclude_refs, limit)
     cwd, env, _ = attribute_free(repo)
     proc = _popen(["rev-list", "--parents", *walk, "--stdin", *nots], cwd, extra_env=env,
@@ -479,9 +488,14 @@ def range_commits(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (
     finally:
         with contextlib.suppress(BrokenPipeError):
             proc.stdin.close()
-    out = proc.stdout.read()
-    _wait("rev-list", proc)
-    return out.decode().splitlines()
+
+    def finish() -> list[str]:
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _wait("rev-list", proc)
+        return out.decode().splitlines()
+
+    return finish
 
 
 def log_changes(repo: Repo, include: Sequence[str], exclude: Sequence[str] = (),
