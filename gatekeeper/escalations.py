@@ -129,7 +129,7 @@ def _parse(path: Path, halt_only: bool = False) -> Note | None:
     if halt_only and "HALT" not in text[4:end] and "\\" not in text[4:end]:
         # YAML spells a HALT level with those four letters, or with a backslash escape in
         # a double-quoted scalar: any other note is not a HALT, and needs no YAML parse
-        # (the parser's import and a parse a note, in each worker of a range).
+        # (the parser's import, then a parse a note, before a range is judged).
         return None
     try:
         meta = yamlio.load(text[4 : end + 1], str(path))
