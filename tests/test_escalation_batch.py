@@ -9,7 +9,10 @@ YAML escape must still freeze its feature."""
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -91,16 +94,27 @@ def test_open_halts_finds_every_spelling_of_halt(tmp_path: Path) -> None:
     assert halts == {"auth": ["E-escaped", "E-plain", "E-quoted"]}
 
 
-def test_a_stream_closed_early_stops_its_git(tmp_path: Path) -> None:
+def test_a_stream_closed_early_stops_its_git(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader that stops after the first commit (an error in judging it) leaves no git
     log running behind it, writing into a pipe nobody reads."""
+    started: list[subprocess.Popen[bytes]] = []
+    popen = gitmod._popen
+
+    def keep(args: Sequence[str], cwd: Path, **kw: Any) -> subprocess.Popen[bytes]:
+        proc = popen(args, cwd, **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(gitmod, "_popen", keep)
     repo = make_repo(tmp_path / "r")
-    for k in range(30):
-        repo.commit(f"c{k}", files={f"f{k}.txt": f"{k}\n" * 2000})
+    line = "x" * 60 + "\n"
+    for k in range(30):  # about 3.7 MB of patch: more than git's 1 MiB pipe holds
+        repo.commit(f"c{k}", files={f"f{k}.txt": f"{k} {line}" * 2000})
     stream = gitmod.log_changes(gitmod.discover(repo.path), ["HEAD"], [])
     assert next(stream).commit is not None
-    logs = [p for p in gitmod._LIVE if isinstance(p.args, tuple) and "log" in p.args]
-    assert logs and any(p.poll() is None for p in logs)  # still streaming
+    logs = [p for p in started if isinstance(p.args, tuple) and "log" in p.args]
+    assert logs and any(p.poll() is None for p in logs)  # still streaming, pipe full
     stream.close()
     assert all(p.returncode is not None for p in logs)
     assert all(p.stdout is None or p.stdout.closed for p in logs)

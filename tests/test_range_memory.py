@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,8 @@ def test_range_memory_does_not_grow_with_commits(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
-def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path) -> None:
+def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """While Python judges one commit, git keeps writing the next ones into the pipe (up to
     1 MiB) instead of stopping at 64 KiB and waiting: the two run side by side."""
     import fcntl
@@ -117,6 +119,17 @@ def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path) -> None:
 
     from gatekeeper import git as gkgit
 
+    # The git log is kept as it starts: once it has written everything and exited, the
+    # next process started (the merges' rev-list, in a thread) drops it from git._LIVE.
+    started: list[subprocess.Popen[bytes]] = []
+    popen = gkgit._popen
+
+    def keep(args: Sequence[str], cwd: Path, **kw: Any) -> subprocess.Popen[bytes]:
+        proc = popen(args, cwd, **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(gkgit, "_popen", keep)
     repo = pact_repo(tmp_path / "repo")
     base = git(repo.path, "rev-parse", "HEAD").stdout.strip()
     tips = _history(repo.path, 6)
@@ -124,7 +137,7 @@ def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path) -> None:
     try:
         first = next(stream)  # the parser holds one commit; the rest is git's to write
         assert first.files and first.files[0].added == 4_000
-        proc = next(p for p in gkgit._LIVE if "log" in p.args)  # type: ignore[operator]
+        proc = next(p for p in started if "log" in p.args)  # type: ignore[operator]
         assert proc.stdout is not None
         waiting, deadline = 0, time.monotonic() + 10
         while time.monotonic() < deadline:
