@@ -126,21 +126,14 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
 
 
 def _open_halts(repo: git.Repo, ctx: Context | None, judged: list[str] | None = None,
-                by_inbox: dict[str, dict[str, list[str]]] | None = None,
                 ) -> dict[str, list[str]]:
-    """The open HALTs of ``ctx``'s inbox (the default one without a context); with
-    ``by_inbox``, read once per inbox (a range's contexts mostly share one)."""
+    """The open HALTs of ``ctx``'s inbox (the default one without a context)."""
     from gatekeeper.escalations import Inbox, inbox_dir
 
-    root = inbox_dir(repo, ctx.config.inbox if ctx is not None else None)
-    got = by_inbox.get(str(root)) if by_inbox is not None else None
-    if got is None:
-        # A range re-run ignores the HALTs raised about its own commits (same verdict as
-        # the first run, which had not written them yet).
-        got = Inbox(root).open_halts(repo=repo, judged=judged)
-        if by_inbox is not None:
-            by_inbox[str(root)] = got
-    return got
+    # A range re-run ignores the HALTs raised about its own commits (same verdict as the
+    # first run, which had not written them yet).
+    return Inbox(inbox_dir(repo, ctx.config.inbox if ctx is not None else None)).open_halts(
+        repo=repo, judged=judged)
 
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
@@ -276,9 +269,7 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         else:
             runs = [judge(None, False)]
 
-        reader = _Reader(cat)
-        env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
-                          read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
+        env = _range_env(cat, opts)
         findings = [f for r in runs for f in r.findings]
         for r in runs:
             env.expired_seen.update(r.expired)
@@ -305,6 +296,14 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
         return finish(repo, report, last_ctx, opts)
 
 
+def _range_env(cat: git.CatFile, opts: Options) -> Environment:
+    """The environment a range's commits (or its settling) are judged in: blobs read
+    through ``cat``, scope budgets left to the range's end."""
+    reader = _Reader(cat)
+    return Environment(where=opts.where, scope_lines=None, read_text=reader.text,
+                       read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
+
+
 @contextlib.contextmanager
 def _rare_collections() -> Iterator[None]:
     """The cyclic garbage collector runs about thirty times less often while a range is
@@ -328,15 +327,21 @@ class _Halts:
 
     def __init__(self, repo: git.Repo, judged: list[str]) -> None:
         self.repo, self.judged = repo, judged
-        self.by_ctx: dict[str, dict[str, list[str]]] = {}
+        self.by_ctx: dict[str, dict[str, list[str]]] = {}  # a context's key -> its inbox's
         self.by_inbox: dict[str, dict[str, list[str]]] = {}
 
     def of(self, ctx: Context | None) -> dict[str, list[str]]:
         """Open HALT note ids per feature, in ``ctx``'s inbox (None: the default inbox)."""
+        from gatekeeper.escalations import inbox_dir
+
         key = ctx.key if ctx is not None else ""
         got = self.by_ctx.get(key)
         if got is None:
-            got = self.by_ctx[key] = _open_halts(self.repo, ctx, self.judged, self.by_inbox)
+            root = str(inbox_dir(self.repo, ctx.config.inbox if ctx is not None else None))
+            got = self.by_inbox.get(root)
+            if got is None:
+                got = self.by_inbox[root] = _open_halts(self.repo, ctx, self.judged)
+            self.by_ctx[key] = got
         return got
 
 
@@ -393,7 +398,6 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
 
     include, exclude, exclude_refs, limit = walk
-    reader = _Reader(cat)
     last_ctx: Context | None = None
 
     def ctx_for(parent: str | None) -> Context:
@@ -412,8 +416,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     truncated: list[tuple[ChangeSet, FileChange]] = []
     merges: list[tuple[ChangeSet, Any]] = []
     trail: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
-    env = Environment(where=opts.where, scope_lines=None, read_text=reader.text,
-                      read_bytes=reader.data, prefetch=reader.prefetch, ref=opts.ref)
+    env = _range_env(cat, opts)
     count = 0
     probes: dict[str, bytes | None] = {}
     stream = git.log_changes(repo, include, exclude, exclude_refs=exclude_refs, limit=limit,
