@@ -13,7 +13,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,3 +196,21 @@ class ChunkyPipe(io.RawIOBase):
         buf[: len(out)] = out
         self.pos += len(out)
         return len(out)
+
+
+def started_git_processes(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every git process gatekeeper starts from now on (the test's), kept as it starts:
+    ``gatekeeper.git._LIVE`` drops a process once it has exited, and a ``git log`` that has
+    written all its output into the pipe exits before its reader is done."""
+    from gatekeeper import git as gitmod
+
+    started: list[subprocess.Popen[bytes]] = []
+    popen = gitmod._popen
+
+    def keep(args: Any, cwd: Path, **kw: Any) -> subprocess.Popen[bytes]:
+        proc = popen(args, cwd, **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(gitmod, "_popen", keep)
+    return started

@@ -9,14 +9,11 @@ YAML escape must still freeze its feature."""
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from helpers import make_repo
+from helpers import make_repo, started_git_processes
 
 from gatekeeper import fsutil
 from gatekeeper import git as gitmod
@@ -98,15 +95,7 @@ def test_a_stream_closed_early_stops_its_git(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader that stops after the first commit (an error in judging it) leaves no git
     log running behind it, writing into a pipe nobody reads."""
-    started: list[subprocess.Popen[bytes]] = []
-    popen = gitmod._popen
-
-    def keep(args: Sequence[str], cwd: Path, **kw: Any) -> subprocess.Popen[bytes]:
-        proc = popen(args, cwd, **kw)
-        started.append(proc)
-        return proc
-
-    monkeypatch.setattr(gitmod, "_popen", keep)
+    started = started_git_processes(monkeypatch)
     repo = make_repo(tmp_path / "r")
     line = "x" * 60 + "\n"
     for k in range(30):  # about 3.7 MB of patch: more than git's 1 MiB pipe holds

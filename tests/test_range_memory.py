@@ -13,12 +13,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REPO_ROOT, git, pact_repo
+from helpers import REPO_ROOT, git, pact_repo, started_git_processes
 
 LINE = "generated line {n:06d} of bulk text that a range keeps only while judging it\n"
 LIMIT = 100_000  # GATEKEEPER_SCAN_LIMIT: each generated file is three times this
@@ -119,17 +118,7 @@ def test_git_writes_ahead_while_a_commit_is_judged(tmp_path: Path,
 
     from gatekeeper import git as gkgit
 
-    # The git log is kept as it starts: once it has written everything and exited, the
-    # next process started (the merges' rev-list, in a thread) drops it from git._LIVE.
-    started: list[subprocess.Popen[bytes]] = []
-    popen = gkgit._popen
-
-    def keep(args: Sequence[str], cwd: Path, **kw: Any) -> subprocess.Popen[bytes]:
-        proc = popen(args, cwd, **kw)
-        started.append(proc)
-        return proc
-
-    monkeypatch.setattr(gkgit, "_popen", keep)
+    started = started_git_processes(monkeypatch)
     repo = pact_repo(tmp_path / "repo")
     base = git(repo.path, "rev-parse", "HEAD").stdout.strip()
     tips = _history(repo.path, 6)
