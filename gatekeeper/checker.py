@@ -347,11 +347,11 @@ class _Halts:
 
 def _warm() -> None:
     """Import what judging a commit imports on first use, once, before the workers fork."""
-    import hashlib  # noqa: F401
     import json  # noqa: F401
     import shlex  # noqa: F401
     import tempfile  # noqa: F401
 
+    import gatekeeper.digest
     import gatekeeper.escalations
     import gatekeeper.rules.content
     import gatekeeper.signals  # noqa: F401

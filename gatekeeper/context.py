@@ -169,10 +169,10 @@ def load_worktree(repo: Repo) -> Context:
         texts[path] = yamlio.read_text(p, path) if p.is_file() else None
     policies = [(f"{POLICY_DIR}/{p.name}", yamlio.read_text(p, f"{POLICY_DIR}/{p.name}"))
                 for p in sorted((top / POLICY_DIR).glob("*.y*ml")) if p.is_file()]
-    import hashlib
+    from gatekeeper.digest import sha256_hex
 
-    digest = hashlib.sha256(repr((__version__, _bundled_stamp(), texts, policies)).encode())
-    key = "wt-" + digest.hexdigest()[:40]
+    digest = sha256_hex(repr((__version__, _bundled_stamp(), texts, policies)).encode())
+    key = "wt-" + digest[:40]
     cached = _cache_get(repo, key)
     if cached is not None:
         return cached

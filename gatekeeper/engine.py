@@ -337,9 +337,9 @@ def _selected(rule: Rule, files: list[FileChange], cc: CheckContext) -> list[Fil
 def fingerprint(rule: str, feature: str | None, agent: str | None, evidence: str) -> str:
     """The de-duplication key of an escalation: (rule, feature, agent, evidence)."""
     raw = "\0".join((rule, feature or "", agent or "", evidence))
-    import hashlib  # only when there is a finding to fingerprint
+    from gatekeeper.digest import sha256_hex  # only when there is a finding to fingerprint
 
-    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return sha256_hex(raw.encode("utf-8", "surrogateescape"))[:16]
 
 
 def _waiver_for(finding: Finding, waivers: list[Waiver], today: dt.date,

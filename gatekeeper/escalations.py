@@ -37,9 +37,9 @@ META_BLOCK_NOTES = 3
 
 def repeat_id(note_id: str) -> str:
     """The id of the repeated-block note about ``note_id``: stable, so it is raised once."""
-    import hashlib  # here: the HALT freeze imports this module on every clean commit
+    from gatekeeper.digest import sha256_hex  # a blocked commit's import only
 
-    return "E-" + hashlib.sha256(f"repeat\0{note_id}".encode()).hexdigest()[:12]
+    return "E-" + sha256_hex(f"repeat\0{note_id}".encode())[:12]
 
 
 _WARNED: set[str] = set()

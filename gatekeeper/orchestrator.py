@@ -8,11 +8,11 @@ and appends it atomically under a lock. Agents only read the ledger.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from gatekeeper import fsutil, git, yamlio
+from gatekeeper.digest import sha256_hex
 from gatekeeper.errors import GatekeeperError, RefusedError
 from gatekeeper.ledger import (
     LEDGER_PATH,
@@ -125,7 +125,7 @@ def approve(repo: git.Repo, fid: str, path: str, kind: str | None) -> dict[str, 
         raise GatekeeperError(f"{path} is outside the repository") from None
     if not file.is_file():
         raise GatekeeperError(f"{rel}: no such file; write the artifact before approving it")
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    digest = sha256_hex(file.read_bytes())
     return record(repo, {"event": "approve", "feature": fid, "kind": kind or infer_kind(rel),
                          "path": rel, "sha256": digest})
 

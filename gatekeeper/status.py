@@ -10,12 +10,12 @@ uncommitted decision is visible at once.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import textwrap
 from typing import IO, Any, TypeAlias
 
 from gatekeeper import git
 from gatekeeper.context import load_worktree
+from gatekeeper.digest import sha256_hex
 from gatekeeper.engine import current_date
 from gatekeeper.errors import GitError
 from gatekeeper.escalations import Inbox, Note, inbox_dir
@@ -73,7 +73,7 @@ def _artifacts(repo: git.Repo, f: Feature) -> list[dict[str, Any]]:
         if p is None or not p.is_file():
             disk = "missing"
         else:
-            disk = "matches" if hashlib.sha256(p.read_bytes()).hexdigest() == a.sha256 \
+            disk = "matches" if sha256_hex(p.read_bytes()) == a.sha256 \
                 else "changed"
         out.append({"kind": a.kind, "path": a.path, "sha256": a.sha256, "on_disk": disk,
                     "approved_at": a.at, "approved_by": a.by})

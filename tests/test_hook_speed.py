@@ -100,6 +100,22 @@ def test_warm_clean_commit_imports_nothing_heavy(staged: tuple[GitRepo, Path]) -
     assert [m for m in warm if m.split(".")[0] in HEAVY or m in HEAVY] == []
 
 
+def test_warm_commit_with_a_warning_imports_nothing_heavy(tmp_path: Path) -> None:
+    """A finding is fingerprinted (SHA-256) on every run that has one: through CPython's own
+    SHA-256 (gatekeeper/digest.py), not hashlib, whose import loads OpenSSL."""
+    repo = pact_repo(tmp_path / "repo")
+    repo.stage({"src/auth/session.py": "# src/auth/session.py: session limits.\n"
+                + "".join(f"LIMIT_{i} = {i}\n" for i in range(110))})  # 111 of 100 (+20%)
+    msg = tmp_path / "COMMIT_EDITMSG"
+    msg.write_text(MESSAGE, encoding="utf-8")
+    assert _hook(repo, msg)[0] == 0  # builds the validated-context cache
+    code, warm, err = _hook(repo, msg)
+    assert code == 0, err
+    assert "WARN scope-budget" in err and "111 of 100 estimated lines" in err
+    assert "gatekeeper.digest" in warm  # the warning was fingerprinted
+    assert [m for m in warm if m.split(".")[0] in HEAVY or m in HEAVY] == []
+
+
 def test_warm_clean_commit_git_processes(staged: tuple[GitRepo, Path], tmp_path: Path) -> None:
     repo, msg = staged
     trace = tmp_path / "trace.txt"

@@ -143,9 +143,9 @@ def _approval_problem(cc: CheckContext, events: list[dict[str, Any]]) -> str | N
         if data is None:
             return (f"the approve event for {ev['feature']} names {ev['path']}, which is not in "
                     f"{where}; commit the approved file with the ledger event")
-        import hashlib
+        from gatekeeper.digest import sha256_hex
 
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_hex(data)
         if digest != ev["sha256"]:
             return (f"the approve event for {ev['feature']} records sha256 {ev['sha256'][:12]} "
                     f"but {ev['path']} in {where} has {digest[:12]}; approve the committed "

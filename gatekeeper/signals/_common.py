@@ -133,9 +133,9 @@ _COMMENT_LINE = r"^\s*(?:#|//|--|/?\*)"
 
 
 def _sha(text: str) -> str:
-    import hashlib  # only a hit needs it; a passing hook never pays for the import
+    from gatekeeper.digest import sha256_hex  # only a hit needs it
 
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return sha256_hex(text.encode("utf-8", "surrogatepass"))[:12]
 
 
 def _mask(value: str) -> str:
