@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
 from gatekeeper import git, workers
@@ -239,9 +239,8 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
                               *exclude_refs])
         walk = (include, exclude, exclude_refs, limit)
 
-        def judge(listed: list[str] | None, only: bool, last: bool = False) -> _Run:
-            return _judge_run(repo, cat, walk, listed, only, opts, shallow, after, halts,
-                              last)
+        def judge(listed: list[str] | None, part: workers.Part | None = None) -> _Run:
+            return _judge_run(repo, cat, walk, listed, opts, shallow, after, halts, part)
 
         jobs = workers.jobs(opts.jobs)
         if jobs > 1 and (limit is None or limit >= 2 * workers.MIN_RUN):
@@ -260,14 +259,15 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
             runs = None
             if len(cut) > 1:
                 try:
-                    runs = workers.run([functools.partial(judge, c, True, k == len(cut) - 1)
-                                        for k, c in enumerate(cut)], jobs)
+                    runs = [r for _, r in workers.run_parts(
+                        listed, [len(c) for c in cut], jobs,
+                        lambda part: judge(part.items, part))]
                 except workers.Unavailable:
                     runs = None  # a process limit: one process judges, as slowly as before
             if runs is None:
-                runs = [judge(listed, False)]
+                runs = [judge(listed)]
         else:
-            runs = [judge(None, False)]
+            runs = [judge(None)]
 
         env = _range_env(cat, opts)
         findings = [f for r in runs for f in r.findings]
@@ -387,14 +387,16 @@ class _Run:
 
 def _judge_run(repo: git.Repo, cat: git.CatFile,
                walk: tuple[list[str], list[str], tuple[str, ...], int | None],
-               listed: list[str] | None, only: bool, opts: Options, shallow: set[str],
+               listed: list[str] | None, opts: Options, shallow: set[str],
                after: dict[str, Context], halts: _Halts,
-               last: bool = False) -> _Run:
+               part: workers.Part | None = None) -> _Run:
     """Judge the range ``walk`` (include, exclude, exclude_refs, limit) commit by commit,
-    each against its parent's context; with ``only``, just the run ``listed`` of it (see
-    :func:`gatekeeper.git.log_changes`). The ``last`` run of several also judges its own
-    scope requests: nothing after it can supersede them, and its worker is then done
-    sooner than the parent would be."""
+    each against its parent's context (``listed``: its :func:`gatekeeper.git.range_commits`,
+    when known). With a ``part`` (a worker's), just the commits of that part, each claimed
+    before it is judged: the rest of the part may be taken by another worker (see
+    gatekeeper/workers.py). The part that ends the range also judges its own scope
+    requests: nothing after it can supersede them, and its worker is then done sooner than
+    the parent would be."""
     from gatekeeper.rules.content import same_attributes  # ranges only, not the hooks
 
     include, exclude, exclude_refs, limit = walk
@@ -419,9 +421,15 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     env = _range_env(cat, opts)
     count = 0
     probes: dict[str, bytes | None] = {}
+    only = part is not None
     stream = git.log_changes(repo, include, exclude, exclude_refs=exclude_refs, limit=limit,
                              listed=listed, only=only)
-    for change in _read_ahead(cat, stream, probes):
+    ahead = _read_ahead(cat, stream, probes)
+    cut_short = False
+    for change in ahead:
+        if part is not None and not part.claim():
+            cut_short = True  # the rest of the part is another worker's now
+            break
         count += 1
         sha = change.commit
         assert sha is not None
@@ -452,6 +460,10 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
             after[sha] = load_at(repo, cat, sha)
         else:
             after[sha] = ctx
+    ahead.close()  # a part cut short stops its git log at once
+    stream.close()
+    if part is not None and not cut_short and part.claim():
+        raise GitError(f"git log gave {count} of the {len(part.items)} commits listed")
     expired, env.expired_seen = env.expired_seen, {}
     views: list[Finding] = []
     views_error: BaseException | None = None
@@ -464,7 +476,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     done = _Run(findings=findings, pending=pending, truncated=truncated, expired=expired,
                 views=views, views_expired=env.expired_seen, views_error=views_error,
                 count=count, last_ctx=last_ctx, steps=trail)
-    if last:
+    if part is not None and part.ends_list():
         env.expired_seen = {}
         done.scoped = []
         try:
@@ -511,7 +523,7 @@ def _settle_scope(runs: list[_Run]) -> list[Any]:
 
 
 def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
-                probes: dict[str, bytes | None]) -> Iterator[ChangeSet]:
+                probes: dict[str, bytes | None]) -> Generator[ChangeSet, None, None]:
     """``changes``, parsed a few commits ahead of their judging, so that what is read of
     their blobs is read in one round trip per window (a range would otherwise wait for
     cat-file once per commit): the line counts file-size needs, and into ``probes`` (blob ->

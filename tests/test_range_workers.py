@@ -9,6 +9,7 @@ errors and deadlines must reach the parent as they would have in one process."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import shutil
@@ -17,13 +18,14 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import GitRepo
 from server_helpers import make_server, push, team_repo
 
+from gatekeeper import checker, engine, workers
 from gatekeeper import git as gitmod
-from gatekeeper import workers
 from gatekeeper.checker import Options, check_revisions
 from gatekeeper.errors import ConfigError, GatekeeperError
 from gatekeeper.report import to_json
@@ -120,6 +122,80 @@ def test_workers_give_the_report_of_one_process(tmp_path: Path, short_runs: None
     assert auth == sorted([last_auth, tips[1][:12]]), (auth, scope)
     secret = [f for f in found if f["rule"] == "hardcoded-secret"]
     assert len(secret) == 2  # the key, and the token the evil merge added
+
+
+def test_a_run_split_by_an_idle_worker_gives_the_report_of_one_process(
+        tmp_path: Path, short_runs: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run's commits are made slow, so the worker of the last run (done early)
+    takes the end of the first run, maybe more than once: the report stays one process's,
+    scope budgets settled across every part."""
+    repo, base, tips = _history(tmp_path)
+    one = _report(repo, tips, base, 1)
+    listed = gitmod.range_commits(gitmod.discover(repo.path), tips, [base])
+    slow = {line.split()[0] for line in listed[: len(listed) // 2]}
+    real = engine.evaluate  # what gatekeeper.checker calls
+
+    def evaluate(change: Any, *args: Any, **kwargs: Any) -> Any:
+        if change.commit in slow:
+            time.sleep(0.04)  # in the forked workers too
+        return real(change, *args, **kwargs)
+
+    monkeypatch.setattr(checker, "evaluate", evaluate)
+    monkeypatch.setattr(workers, "STEAL_COST_NS", 1_000_000)
+    monkeypatch.setattr(workers, "READ_AHEAD", 1)
+    workers.PEAKS_KB.clear()
+    many = _report(repo, tips, base, 2)
+    assert len(workers.PEAKS_KB) == 2
+    parts = list(workers.PARTS)
+    assert len(parts) > 2, parts  # the first run was split
+    assert parts[0][0] == 0 and parts[-1][1] == len(listed)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts)), parts
+    assert many == one
+
+
+def test_run_parts_judges_every_item_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "STEAL_COST_NS", 1_000_000)
+
+    def judge(part: workers.Part) -> list[int]:
+        got = []
+        for item in part.items:
+            if not part.claim():
+                break
+            got.append(item)
+            if item < 400:
+                time.sleep(0.002)  # the first part is slow: the other worker takes from it
+        return got
+
+    items = list(range(600))
+    parts = workers.run_parts(items, [400, 200], 2, judge)
+    assert len(parts) > 2  # split at least once
+    assert [start for start, _ in parts] == sorted(start for start, _ in parts)
+    assert [item for _, got in parts for item in got] == items  # each once, in order
+    assert [(start, got[0]) for start, got in parts] == [(s, s) for s, _ in parts]
+    assert [(start, start + len(got)) for start, got in parts] == workers.PARTS
+    with pytest.raises(ValueError, match="covering the items exactly"):
+        workers.run_parts(items, [400, 100], 2, judge)
+
+
+def test_a_split_part_fails_as_one_process_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 399 fails wherever it lands: in the slow first part, or in the part taken from
+    it; nothing earlier fails, so that error is the one raised, as in one process."""
+    monkeypatch.setattr(workers, "STEAL_COST_NS", 1_000_000)
+
+    def judge(part: workers.Part) -> int:
+        n = 0
+        for item in part.items:
+            if not part.claim():
+                break
+            if item == 399:
+                raise GatekeeperError(f"item {item} failed")
+            n += 1
+            if item < 400:
+                time.sleep(0.002)
+        return n
+
+    with pytest.raises(GatekeeperError, match="item 399 failed"):
+        workers.run_parts(list(range(600)), [400, 200], 2, judge)
 
 
 def test_a_workers_error_is_the_one_a_single_process_meets_first(tmp_path: Path,
