@@ -217,11 +217,12 @@ def check_revisions(repo: git.Repo, include: list[str], exclude: list[str], *, o
     ``exclude_refs``, e.g. ``--all`` on a server), each against its parent's context.
 
     Constant process count: one ``git log`` stream, one ``cat-file``, one ``diff-tree``
-    per worker. A long range is cut into runs of consecutive commits (in the stream's
-    order) that forked workers judge side by side (gatekeeper/workers.py); each commit's
-    verdict depends on its own parent only, and the scope budgets, which span the range,
-    are settled here over every run's steps, in the stream's order, so the report is the
-    one a single process gives, finding for finding.
+    per worker, and one more ``git log`` for each run an idle worker splits. A long range
+    is cut into runs of consecutive commits (in the stream's order) that forked workers
+    judge side by side (gatekeeper/workers.py); each commit's verdict depends on its own
+    parent only, and the scope budgets, which span the range, are settled here over every
+    run's steps, in the stream's order, so the report is the one a single process gives,
+    finding for finding.
     """
     shallow: set[str] = set()
     if repo.shallow:

@@ -405,7 +405,8 @@ def test_a_long_push_through_the_hook_is_judged_alike_by_workers(tmp_path: Path)
                     env={"GATEKEEPER_JOBS": jobs, "GATEKEEPER_TRACE_GIT": str(trace)})
         assert proc.returncode != 0, proc.stderr
         logs = [c for c in trace.read_text().splitlines() if c.startswith("log ")]
-        assert len(logs) == int(jobs), logs  # one git log per worker: the range was cut
+        # One git log per run (and per part an idle worker splits off): the range was cut.
+        assert len(logs) == 1 if jobs == "1" else len(logs) >= 2, logs
         head = gitmod.run(["rev-parse", "refs/heads/main"], server).decode().strip()
         assert head != repo.head()  # nothing landed
         outputs.append(proc.stderr.replace(str(server), "SRV"))
