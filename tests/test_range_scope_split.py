@@ -1,16 +1,18 @@
 # tests/test_range_scope_split.py: a range's scope budgets, computed by diff-tree processes side by side.
 """A range computes every feature's budget at the end: features are spread over at most
-eight groups, one ``diff-tree`` each narrowed to its features' paths, run side by side
-(a lone feature with four or more tips is split over two). Each budget must come out as
-one diff-tree over every path gives it."""
+sixteen groups (gatekeeper.checker._SCOPE_GROUPS), one ``diff-tree`` each narrowed to its
+features' paths, run side by side (a lone feature with four or more tips is split over
+two). Each budget must come out as one diff-tree over every path gives it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from helpers import GitRepo, pact_repo
 
+from gatekeeper import checker
 from gatekeeper import git as gitmod
 
 
@@ -38,7 +40,10 @@ def _scope(repo: GitRepo, rng: str) -> dict[str, tuple[str, str]]:
             if f["rule"] == "scope-budget"}
 
 
-def test_eleven_features_in_eight_groups_keep_their_own_budgets(tmp_path: Path) -> None:
+def test_eleven_features_in_eight_groups_keep_their_own_budgets(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Eight groups for eleven features: three groups hold two features each.
+    monkeypatch.setattr(checker, "_SCOPE_GROUPS", 8)
     estimates = {f"f{k:02d}": 20 for k in range(11)}
     repo = pact_repo(tmp_path / "r")
     _features(repo, estimates)
@@ -48,7 +53,14 @@ def test_eleven_features_in_eight_groups_keep_their_own_budgets(tmp_path: Path) 
                     files={f"src/{name}/a.py": _body("a", 10)})
         repo.commit(f"{name} two", agent="backend-coder",
                     files={f"src/{name}/b.py": _body("b", 5 + k)})
-    found = _scope(repo, f"{base}..HEAD")
+    spawned = len(gitmod.SPAWNED)
+    report = checker.check_revisions(gitmod.discover(repo.path), ["HEAD"], [base],
+                                     opts=checker.Options(where="ci", record=False))
+    numstats = [a for a in gitmod.SPAWNED[spawned:] if "--numstat" in a]
+    assert len(numstats) == 8, numstats  # the groups really were shared
+    found = {f.feature or "": (f.action, f.message) for f in report.findings
+             if f.rule == "scope-budget"}
+    assert found == _scope(repo, f"{base}..HEAD")  # and the CLI (sixteen groups) agrees
     # Each feature's own lines, whatever group it is in: 15 + k of 20 (a warning over 20,
     # a block over 24: feature 10 only).
     assert sorted(found) == [f"f{k:02d}" for k in range(6, 11)], found
