@@ -8,9 +8,10 @@ the parent's imports and caches, and needs no pickling of the work, only of the 
 
 Commits differ in cost by orders of magnitude (a regenerated stylesheet against a typo), so
 runs of equal length can take very unequal times. A worker whose queue is empty therefore
-takes the second half of what is left of the longest run still being judged (see
-:func:`run_parts`): the runs' owners claim each commit before judging it, on a small board
-of shared memory, so no commit is judged twice or skipped.
+takes the end of the run that, at its pace so far, would finish last, when enough of it is
+left to pay for a new start (see :func:`run_parts`): the runs' owners claim each commit
+before judging it, on a small board of shared memory, so no commit is judged twice or
+skipped.
 
 Workers are used only where ``os.fork`` exists and the range is long enough to gain by
 them; ``GATEKEEPER_JOBS=1`` (or ``check --jobs 1``) judges in one process. A worker's
@@ -46,7 +47,8 @@ LAST_SHARE = 0.8
 #: What taking the rest of a part costs, all told: the taker's new ``git log``, context and
 #: cold caches (15 to 25 ms), and the diffs the owner's ``git log`` had already written
 #: ahead into its pipe (up to 1 MiB), made again. A part is split only when what is left of
-#: it would take its owner over twice this, and the taker gets this much less than half.
+#: it would take its owner over twice this; the owner keeps what it would judge in this
+#: time, plus half of the rest.
 #: At 20 ms, splits on balanced ranges cost requests' 6,489 commits 4 to 8 %; at 100 ms
 #: they are as fast as without splitting, and djangoproject.com's 3,476 commits 12 % faster.
 STEAL_COST_NS = 100_000_000
