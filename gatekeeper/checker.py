@@ -12,6 +12,7 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Generator, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from gatekeeper import git, workers
@@ -109,9 +110,9 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
     if not todo:
         return report
     # Imported here: a passing hook never writes a note, so it never pays for this.
-    from gatekeeper.escalations import Inbox, inbox_dir
+    from gatekeeper.escalations import Inbox
 
-    inbox = Inbox(inbox_dir(repo, ctx.config.inbox if ctx else None))
+    inbox = Inbox(_inbox_of(repo, ctx))
     try:
         notes = inbox.record(todo, opts.where,
                              repeat_threshold=ctx.config.repeat_threshold if ctx else 3)
@@ -125,15 +126,21 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
     return report
 
 
-def _open_halts(repo: git.Repo, ctx: Context | None, judged: list[str] | None = None,
+def _inbox_of(repo: git.Repo, ctx: Context | None) -> Path:
+    """``ctx``'s escalation inbox (the default one without a context)."""
+    from gatekeeper.escalations import inbox_dir
+
+    return inbox_dir(repo, ctx.config.inbox if ctx is not None else None)
+
+
+def _open_halts(repo: git.Repo, inbox: Path, judged: list[str] | None = None,
                 ) -> dict[str, list[str]]:
-    """The open HALTs of ``ctx``'s inbox (the default one without a context)."""
-    from gatekeeper.escalations import Inbox, inbox_dir
+    """The open HALTs of the escalation inbox at ``inbox``."""
+    from gatekeeper.escalations import Inbox
 
     # A range re-run ignores the HALTs raised about its own commits (same verdict as the
     # first run, which had not written them yet).
-    return Inbox(inbox_dir(repo, ctx.config.inbox if ctx is not None else None)).open_halts(
-        repo=repo, judged=judged)
+    return Inbox(inbox).open_halts(repo=repo, judged=judged)
 
 
 def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
@@ -168,7 +175,7 @@ def check_staged(repo: git.Repo, *, message: str = "", opts: Options) -> Report:
         def open_halts() -> dict[str, list[str]]:
             nonlocal halts
             if halts is None:
-                halts = _open_halts(repo, ctx)
+                halts = _open_halts(repo, _inbox_of(repo, ctx))
             return halts
 
         env = Environment(where=opts.where, scope_lines=scope_lines, read_text=reader.text,
@@ -333,15 +340,13 @@ class _Halts:
 
     def of(self, ctx: Context | None) -> dict[str, list[str]]:
         """Open HALT note ids per feature, in ``ctx``'s inbox (None: the default inbox)."""
-        from gatekeeper.escalations import inbox_dir
-
         key = ctx.key if ctx is not None else ""
         got = self.by_ctx.get(key)
         if got is None:
-            root = str(inbox_dir(self.repo, ctx.config.inbox if ctx is not None else None))
-            got = self.by_inbox.get(root)
+            root = _inbox_of(self.repo, ctx)
+            got = self.by_inbox.get(str(root))
             if got is None:
-                got = self.by_inbox[root] = _open_halts(self.repo, ctx, self.judged)
+                got = self.by_inbox[str(root)] = _open_halts(self.repo, root, self.judged)
             self.by_ctx[key] = got
         return got
 
@@ -422,9 +427,8 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     env = _range_env(cat, opts)
     count = 0
     probes: dict[str, bytes | None] = {}
-    only = part is not None
     stream = git.log_changes(repo, include, exclude, exclude_refs=exclude_refs, limit=limit,
-                             listed=listed, only=only)
+                             listed=listed, only=part is not None)
     ahead = _read_ahead(cat, stream, probes)
     cut_short = False
     for change in ahead:
@@ -454,7 +458,7 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
             merges.append((change, ident))
         new = [(item[1].id, item) for item in env.deferred]
         _track_scope_tips(sha, change.parents, new, reach, pending)
-        if only:  # a run of several: the range's scope is settled over every run's steps
+        if part is not None:  # the range's scope is settled over every part's steps
             trail.append((sha, change.parents, tuple(fid for fid, _ in new)))
         env.deferred.clear()
         if touches_context([p for f in change.files for p in (f.path, f.old_path) if p]):
@@ -529,7 +533,8 @@ def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
     their blobs is read in one round trip per window (a range would otherwise wait for
     cat-file once per commit): the line counts file-size needs, and into ``probes`` (blob ->
     first bytes, None when not a blob) the start of every binary file, for
-    :func:`_decode_wide`. At most 32 commits or 20,000 added lines are held ahead."""
+    :func:`_decode_wide`. At most :data:`gatekeeper.workers.READ_AHEAD` commits (32) or 20,000
+    added lines are held ahead."""
     from gatekeeper.rules.content import prime_line_counts
 
     def fill(window: list[ChangeSet]) -> None:
@@ -550,7 +555,7 @@ def _read_ahead(cat: git.CatFile, changes: Iterator[ChangeSet],
             window, held = [], 0
             # The first windows are small, so that judging (and its first imports) starts
             # at once, while git is still sorting out the range's merges.
-            size = min(2 * size, 32)
+            size = min(2 * size, workers.READ_AHEAD)
     fill(window)
     yield from window
 

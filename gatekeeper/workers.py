@@ -52,8 +52,8 @@ LAST_SHARE = 0.8
 #: At 20 ms, splits on balanced ranges cost requests' 6,489 commits 4 to 8 %; at 100 ms
 #: they are as fast as without splitting, and djangoproject.com's 3,476 commits 12 % faster.
 STEAL_COST_NS = 100_000_000
-#: Commits a part's owner may have read ahead (gatekeeper/checker.py's _read_ahead window):
-#: it keeps at least these.
+#: Most commits a range's reader parses ahead of judging (gatekeeper/checker.py's
+#: _read_ahead window); a part's owner keeps at least these when its rest is taken.
 READ_AHEAD = 32
 #: Peak RSS (KiB, ``VmHWM``) of each worker of the last :func:`run`, for the benchmarks.
 PEAKS_KB: list[int] = []
