@@ -721,6 +721,7 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
     pipe = _Pipe(stream)
     if pipe.until(_MARK) is None and pipe.eof:
         return
+    limit = scan_limit()  # once per stream: an unset variable costs a KeyError per lookup
     while True:
         # The header's seven fields in one match when the buffer holds them all (it nearly
         # always does), else field by field as the pipe delivers them.
@@ -754,7 +755,7 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[ChangeSet]:
                 raise GitError(f"git log output for {sha[:12]} is malformed: {meta[:60]!r}") from None
         if pipe.peek(len(_MARK)) != _MARK and pipe.peek(1) == b"\0":
             pipe.skip(1)  # the separator between the raw entries and the patch
-        parse_patch_blocks(pipe.patch_blocks(), files)
+        parse_patch_blocks(pipe.patch_blocks(), files, limit=limit)
         yield ChangeSet(commit=sha, parents=tuple(parents.split()), author_name=name,
                         author_email=email, message=message, files=files, tree=tree,
                         trailer_block=trailer_block)

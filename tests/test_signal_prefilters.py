@@ -153,3 +153,24 @@ def test_a_literal_pattern_finds_the_lines_its_regex_finds(seed: int) -> None:
             want = tuple(i for i, (_, t) in enumerate(lines)
                          if _rx(pattern).search(t.lower() if lower else t))
             assert _common._Scan(lines).matching(pattern, lower) == want, (pattern, lines)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_per_word_assignment_hints_find_the_lines_of_the_whole_hint(seed: int) -> None:
+    """hardcoded_secret searches each name word's hint on its own (one literal head each,
+    which the regex engine jumps between): together they must find exactly the lines the
+    alternation of all the words finds, in config files and in code."""
+    lines = list(enumerate(_lines(seed, 3000), 1))
+    for whole, parts in ((secrets._ASSIGN_HINT, secrets._ASSIGN_HINTS),
+                         (secrets._ASSIGN_LIT_HINT, secrets._ASSIGN_LIT_HINTS)):
+        found = set(_lines_matching(lines, whole))
+        assert len(found) > 100
+        assert set().union(*(_lines_matching(lines, p) for p in parts)) == found
+
+
+def test_each_token_hint_pattern_has_one_first_character() -> None:
+    """A pattern whose branches start differently (AKIA|PRIVATE KEY) makes the regex engine
+    try every position of the file; one shared first character lets it jump."""
+    for hint, _formats in secrets._token_hints()[:-1]:  # the last: the connection string's
+        heads = {branch.replace("\\", "")[0] for branch in hint.split("|")}
+        assert len(heads) == 1, hint

@@ -67,15 +67,16 @@ def _token_hints() -> tuple[tuple[str, tuple[int, ...]], ...]:
     """Case-sensitive patterns one of which a line must match for a token format or a
     connection string to be on it, each with the indexes (in :data:`_TOKENS`) of the formats
     whose fixed hints it finds: the formats' fixed hints (which the scan below tests exactly
-    so), and :data:`_CONNSTR_HINT` (no format: index none). Hints that start with a capital
-    letter, or with the same two characters, share one pattern, so a file is read a dozen
-    times instead of two dozen; a hint holding another (``sk-ant-`` holds ``sk-``) is found
-    by the shorter one's pattern."""
+    so), and :data:`_CONNSTR_HINT` (no format: index none). Hints that start with the same
+    character share one pattern, so a file is read a dozen times instead of two dozen: the
+    regex engine then jumps between that character's occurrences, where branches that start
+    differently (``AKIA|PRIVATE KEY``) would make it try every position. A hint holding
+    another (``sk-ant-`` holds ``sk-``) is found by the shorter one's pattern."""
     hints = {h for _, _, hs, _ in _TOKENS for h in hs}
     groups: dict[str, list[str]] = {}
     for h in sorted(hints):
         if not any(o != h and o in h for o in hints):
-            groups.setdefault("A" if h[0].isupper() else h[:2], []).append(h)
+            groups.setdefault(h[0], []).append(h)
     out = []
     for members in groups.values():
         formats = tuple(k for k, (_, _, hs, _) in enumerate(_TOKENS)
@@ -88,12 +89,21 @@ def _token_hints() -> tuple[tuple[str, tuple[int, ...]], ...]:
 #: against the lower-cased line): a name ending like :data:`_SECRET_NAME` (its trailing
 #: ``_$@.-`` are stripped before the test), maybe a closing quote, then an annotation or an
 #: assignment operator, as :data:`_ASSIGN` requires.
-_ASSIGN_HINT = r"(?:passw(?:or)?d|phrase|pwd|secret|token|key)[_$@.-]*[\"']?[ \t]*(?:[:=]|string\b)"
+_ASSIGN_TAIL = r"[_$@.-]*[\"']?[ \t]*(?:[:=]|string\b)"
 #: The same in code, where only a string literal is a hardcoded value: the operator must be
 #: followed by a (maybe prefixed) quote.
-_ASSIGN_LIT_HINT = (r"(?:passw(?:or)?d|phrase|pwd|secret|token|key)[_$@.-]*[\"']?(?:"
+_ASSIGN_LIT_TAIL = (r"[_$@.-]*[\"']?(?:"
                     r"[ \t]*:[ \t]*[a-z_][^=\n\"'`{}();:<>]*=|"  # an annotation, then "="
                     r"(?:[ \t]+string\b)?[ \t]*(?::=|=>|=|:))[ \t]*[rbu]{0,2}[\"'`]")
+#: The name words the hints start with. Each is searched as a pattern of its own (the lines
+#: of the alternation are the union of theirs): a pattern with one literal head lets the
+#: regex engine jump between that head's occurrences, where the alternation made it try
+#: every p, s, t and k of the file (three times as long over a range).
+_HINT_WORDS = ("passw(?:or)?d", "phrase", "pwd", "secret", "token", "key")
+_ASSIGN_HINT = f"(?:{'|'.join(_HINT_WORDS)}){_ASSIGN_TAIL}"
+_ASSIGN_LIT_HINT = f"(?:{'|'.join(_HINT_WORDS)}){_ASSIGN_LIT_TAIL}"
+_ASSIGN_HINTS = tuple(w + _ASSIGN_TAIL for w in _HINT_WORDS)
+_ASSIGN_LIT_HINTS = tuple(w + _ASSIGN_LIT_TAIL for w in _HINT_WORDS)
 _NAME_ENDS = ("password", "passwd", "phrase", "pwd", "secret", "token", "key")
 
 
@@ -167,8 +177,9 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
     for hint, formats in _token_hints():
         for i in scan.matching(hint, lower=False):
             tokens.setdefault(i, set()).update(formats)
-    hint = _ASSIGN_HINT if config else _ASSIGN_LIT_HINT
-    assigns = set(_lines_matching(lines, hint)) if generic else set()
+    assigns: set[int] = set()
+    for hint in (_ASSIGN_HINTS if config else _ASSIGN_LIT_HINTS) if generic else ():
+        assigns.update(scan.matching(hint))
     for i in sorted(tokens.keys() | assigns):
         n, text = lines[i]
         spans: list[tuple[int, int]] = []
