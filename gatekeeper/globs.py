@@ -204,18 +204,26 @@ def _plain(text: str) -> bool:
     return bool(text) and _WILD.isdisjoint(text)
 
 
-@functools.lru_cache(maxsize=4096)
-def _matcher(pattern: str) -> Callable[[str], bool]:
-    """A test of a folded path (see :func:`fold`) against ``pattern``, compared folded too.
+#: The shapes :func:`_shape` gives a glob: a plain string test each, or the NFA.
+_EXACT, _BELOW, _INNER, _INNER_DIR, _TAIL, _HEAD, _SEGMENT, _OTHER = range(8)
 
-    The common shapes (``dir/**``, ``**/dir/**``, ``name``, ``*.ext``, ``LICENSE*``, a
-    literal path) become plain string tests: compiling ~60 regular expressions was a
+
+def _shape(pattern: str) -> tuple[int, str]:
+    """The test a folded ``pattern`` stands for, as (kind, argument) on a folded path ``p``:
+
+    - ``_EXACT`` (a literal path ``x``): ``p == x`` or ``p`` starts with ``x/``;
+    - ``_BELOW`` (``dir/**``): ``p`` starts with the argument (``dir/``);
+    - ``_INNER`` (``**/name``, ``**/a/b``): the argument (``/name/``) is in ``/p/``;
+    - ``_INNER_DIR`` (``**/dir/**``): the argument (``/dir/``) is in ``/p``;
+    - ``_TAIL`` (``*.ext``): the argument (``.ext/``) is in ``p/``;
+    - ``_HEAD`` (``LICENSE*``): the argument (``/license``) is in ``/p``;
+    - ``_SEGMENT`` (``test_*.py``): a segment of ``p`` starts and ends as the argument's
+      two sides of its star do;
+    - ``_OTHER``: anything else, tested by :class:`_Linear`.
+
+    The common shapes are plain string tests: compiling ~60 regular expressions was a
     visible part of a commit hook's latency, and a string test is also faster per call.
-    Any other shape uses :class:`_Linear`, whose cost is linear in the path's length (a
-    backtracking regex was exponential on hostile globs such as ``*a*a*a*a*b``). Both agree
-    with :func:`_compile` (tests/test_perf_equivalence.py compares them on generated paths).
     """
-    pattern = fold(pattern)
     pat = pattern.strip()
     anchored = pat.startswith("/")
     pat = pat.lstrip("/")
@@ -223,35 +231,109 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
         if not anchored and "/" not in pat:
             pat = "**/" + pat
         if _plain(pat):  # a literal path: itself, or anything below it
-            below = pat + "/"
-            return lambda p: p == pat or p.startswith(below)
+            return _EXACT, pat
         if pat.startswith("**/"):
             rest = pat[3:]
             if _plain(rest):  # whole segments anywhere: **/name, **/a/b
-                inner = "/" + rest + "/"
-                return lambda p: inner in "/" + p + "/"
+                return _INNER, "/" + rest + "/"
             if rest.endswith("/**") and _plain(rest[:-3]):  # **/dir/**
-                inner = "/" + rest[:-3] + "/"
-                return lambda p: inner in "/" + p
+                return _INNER_DIR, "/" + rest[:-3] + "/"
             if rest.count("*") == 1 and rest != "*" and "/" not in rest and _plain(
                     rest.replace("*", "")):  # one segment: *.ext, LICENSE*, test_*.py
                 pre, suf = rest.split("*")
                 # A segment ends with suf (no "/" in it) where suf + "/" is in p + "/", and
                 # starts with pre where "/" + pre is in "/" + p: one substring test each.
                 if not pre:
-                    tail = suf + "/"
-                    return lambda p: tail in p + "/"
+                    return _TAIL, suf + "/"
                 if not suf:
-                    head = "/" + pre
-                    return lambda p: head in "/" + p
-                least = len(pre) + len(suf)
-                return lambda p: pre in p and suf in p and any(
-                    len(s) >= least and s.startswith(pre) and s.endswith(suf)
-                    for s in p.split("/"))
+                    return _HEAD, "/" + pre
+                return _SEGMENT, rest
         elif pat.endswith("/**") and _plain(pat[:-3]):  # dir/**
-            below = pat[:-2]
-            return lambda p: p.startswith(below)
+            return _BELOW, pat[:-2]
+    return _OTHER, pattern
+
+
+@functools.lru_cache(maxsize=4096)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A test of a folded path (see :func:`fold`) against ``pattern``, compared folded too.
+
+    The shapes :func:`_shape` names become plain string tests; any other uses :class:`_Linear`,
+    whose cost is linear in the path's length (a backtracking regex was exponential on
+    hostile globs such as ``*a*a*a*a*b``). All agree with :func:`_compile`
+    (tests/test_perf_equivalence.py compares them on generated paths).
+    """
+    pattern = fold(pattern)
+    kind, arg = _shape(pattern)
+    if kind == _EXACT:
+        below = arg + "/"
+        return lambda p: p == arg or p.startswith(below)
+    if kind == _BELOW:
+        return lambda p: p.startswith(arg)
+    if kind == _INNER:
+        return lambda p: arg in "/" + p + "/"
+    if kind in (_INNER_DIR, _HEAD):
+        return lambda p: arg in "/" + p
+    if kind == _TAIL:
+        return lambda p: arg in p + "/"
+    if kind == _SEGMENT:
+        pre, suf = arg.split("*")
+        least = len(pre) + len(suf)
+        return lambda p: pre in p and suf in p and any(
+            len(s) >= least and s.startswith(pre) and s.endswith(suf) for s in p.split("/"))
     return _Linear(pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _any_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """One test of a folded path against all of ``patterns`` (true when any matches): the
+    literal paths are one set lookup, the prefixes one ``startswith``, the other string
+    tests one loop each, and only the rest a matcher each. A push meets a new path once
+    per pattern list (path classes, selectors, features), and testing it pattern by
+    pattern was most of the cost of a path's first commit."""
+    exact: set[str] = set()
+    starts: list[str] = []
+    inner: list[str] = []  # in "/" + p + "/"
+    head: list[str] = []  # in "/" + p
+    tail: list[str] = []  # in p + "/"
+    other: list[Callable[[str], bool]] = []
+    for pattern in patterns:
+        kind, arg = _shape(fold(pattern))
+        if kind == _EXACT:
+            exact.add(arg)
+            starts.append(arg + "/")
+        elif kind == _BELOW:
+            starts.append(arg)
+        elif kind == _INNER:
+            inner.append(arg)
+        elif kind in (_INNER_DIR, _HEAD):
+            head.append(arg)
+        elif kind == _TAIL:
+            tail.append(arg)
+        else:
+            other.append(_matcher(pattern))
+    prefixes = tuple(starts)
+
+    def test(p: str) -> bool:
+        if p in exact or (prefixes and p.startswith(prefixes)):
+            return True
+        if inner:
+            s = "/" + p + "/"
+            for x in inner:
+                if x in s:
+                    return True
+        if head:
+            s = "/" + p
+            for x in head:
+                if x in s:
+                    return True
+        if tail:
+            s = p + "/"
+            for x in tail:
+                if x in s:
+                    return True
+        return any(m(p) for m in other)
+
+    return test
 
 
 def match(pattern: str, path: str) -> bool:
@@ -273,8 +355,7 @@ def match_any(patterns: Iterable[str], path: str) -> bool:
     key = (pats, path)
     got = _ANY.get(key)
     if got is None:
-        folded = fold(path)
-        got = any(_matcher(p)(folded) for p in pats)
+        got = _any_matcher(pats)(fold(path))
         if len(_ANY) >= _ANY_MAX:
             _ANY.clear()
         _ANY[key] = got

@@ -166,3 +166,24 @@ def test_feature_index_agrees_with_testing_every_feature() -> None:
     for p in paths:
         naive = [fid for fid, ft in state.features.items() if match_any(ft.paths, p)]
         assert features_of.get(p, []) == naive, p
+
+
+def test_a_pattern_lists_one_test_agrees_with_testing_each_pattern() -> None:
+    """match_any tests a new path against a whole list at once (a set, one startswith,
+    a loop per kind of substring test): the same answer as testing pattern by pattern,
+    for the lists the policies and configs use and for random lists of every shape."""
+    rnd = random.Random(11)
+    paths = {"", "/", "a/", "/a", "LICENSE", "docs/x.md", "src/tests/test_a.py"}
+    for depth in range(1, 5):
+        for _ in range(1500):
+            paths.add("/".join(rnd.choice(SEGMENTS) for _ in range(depth)))
+    every = sorted(_policy_patterns() | set(AWKWARD))
+    lists = [tuple(pats) for pats in DEFAULT_PATHS.values()]
+    lists += [tuple(rnd.sample(every, rnd.randint(1, 8))) for _ in range(60)]
+    shapes = {globs._shape(globs.fold(p))[0] for p in every}
+    assert len(shapes) == 8  # every kind of test is met
+    for pats in lists:
+        one = globs._any_matcher(pats)
+        wrong = [p for p in paths if one(globs.fold(p))
+                 != any(globs._matcher(q)(globs.fold(p)) for q in pats)]
+        assert not wrong, (pats, wrong[:5])
