@@ -161,11 +161,19 @@ def test_the_per_word_assignment_hints_find_the_lines_of_the_whole_hint(seed: in
     which the regex engine jumps between): together they must find exactly the lines the
     alternation of all the words finds, in config files and in code."""
     lines = list(enumerate(_lines(seed, 3000), 1))
+    assert len("\n".join(t for _, t in lines)) >= secrets._SPLIT_FROM  # searched word by word
     for whole, parts in ((secrets._ASSIGN_HINT, secrets._ASSIGN_HINTS),
                          (secrets._ASSIGN_LIT_HINT, secrets._ASSIGN_LIT_HINTS)):
         found = set(_lines_matching(lines, whole))
         assert len(found) > 100
         assert set().union(*(_lines_matching(lines, p) for p in parts)) == found
+    # A small file is searched with the whole pattern, a large one word by word: a secret
+    # assignment is found alike either way.
+    line = (7, 'API_TOKEN = "x9Fq2LmZ8wR4tY6u"')
+    filler = [(n, f"v{n} = compute({n})") for n in range(100, 2100)]
+    small = secrets.hardcoded_secret("app/settings.py", [line], {})
+    large = secrets.hardcoded_secret("app/settings.py", [*filler, line], {})
+    assert len(small) == 1 and [h for h in large if h.line == 7] == small
 
 
 def test_each_token_hint_pattern_has_one_first_character() -> None:

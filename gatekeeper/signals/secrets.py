@@ -104,6 +104,9 @@ _ASSIGN_HINT = f"(?:{'|'.join(_HINT_WORDS)}){_ASSIGN_TAIL}"
 _ASSIGN_LIT_HINT = f"(?:{'|'.join(_HINT_WORDS)}){_ASSIGN_LIT_TAIL}"
 _ASSIGN_HINTS = tuple(w + _ASSIGN_TAIL for w in _HINT_WORDS)
 _ASSIGN_LIT_HINTS = tuple(w + _ASSIGN_LIT_TAIL for w in _HINT_WORDS)
+#: Added text from which on the words are searched one by one: compiling six patterns
+#: costs a millisecond more than one, as much as a commit hook judges in a small file.
+_SPLIT_FROM = 16_384
 _NAME_ENDS = ("password", "passwd", "phrase", "pwd", "secret", "token", "key")
 
 
@@ -178,8 +181,11 @@ def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]
         for i in scan.matching(hint, lower=False):
             tokens.setdefault(i, set()).update(formats)
     assigns: set[int] = set()
-    for hint in (_ASSIGN_HINTS if config else _ASSIGN_LIT_HINTS) if generic else ():
-        assigns.update(scan.matching(hint))
+    if generic and len(scan.low) >= _SPLIT_FROM:
+        for hint in _ASSIGN_HINTS if config else _ASSIGN_LIT_HINTS:
+            assigns.update(scan.matching(hint))
+    elif generic:
+        assigns.update(scan.matching(_ASSIGN_HINT if config else _ASSIGN_LIT_HINT))
     for i in sorted(tokens.keys() | assigns):
         n, text = lines[i]
         spans: list[tuple[int, int]] = []
