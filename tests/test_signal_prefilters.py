@@ -182,3 +182,19 @@ def test_each_token_hint_pattern_has_one_first_character() -> None:
     for hint, _formats in secrets._token_hints()[:-1]:  # the last: the connection string's
         heads = {branch.replace("\\", "")[0] for branch in hint.split("|")}
         assert len(heads) == 1, hint
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_sql_word_test_answers_as_the_sql_patterns_do(seed: int) -> None:
+    """sql-injection looks for the SQL patterns' words before it compiles or runs them: on
+    ASCII text without any of them neither pattern can match; other text (a long s or a
+    Kelvin sign match s and k case-insensitively) always goes to the pattern."""
+    texts = [*_lines(seed, 3000), "ſELECT a FROM t", "DELETE FROM t", "Update t Set a = 1",
+             "group by x", "\u212aILL", "values (1)", "x WHERE id = 3"]
+    hits = 0
+    for text in texts:
+        for pattern in (sql._SQL_WEAK, sql._SQL_STRONG):
+            expected = _rx(pattern).search(text) is not None
+            hits += expected
+            assert sql._sql_in(pattern, text) == expected, (pattern[:20], text)
+    assert hits > 500

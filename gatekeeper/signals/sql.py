@@ -46,6 +46,16 @@ _SQL_STRONG = (r"(?i)\bselect\s+(?:distinct\s+)?" + _COLUMN + r"(?:\s*,\s*" + _C
                r"\bupdate\s+" + _NAME + r"\s+set\b|\bpragma\s+\w+|\bvalues\s*\(|\border\s+by\b|"
                r"\b(?:drop|create|alter|truncate)\s+(?:table|database|index|view|schema|trigger)\b|"
                r"\bwhere\s+" + _NAME + r"\s*(?:=|<|>|!=|\bin\b|\blike\b|\bis\b)|\bgroup\s+by\b")
+#: The words one of which every match of :data:`_SQL_WEAK` or :data:`_SQL_STRONG` holds (each
+#: of their branches starts with one): ASCII text without any cannot match, and the
+#: pattern is not even compiled for it (a commit hook compiles what it uses).
+_SQL_WORDS = {
+    _SQL_WEAK: ("select", "insert", "update", "delete", "from", "where", "set", "values", "into",
+                "drop", "create", "alter", "table", "pragma", "vacuum", "attach", "truncate",
+                "replace", "merge", "union", "join", "limit", "grant", "call"),
+    _SQL_STRONG: ("select", "insert", "delete", "update", "pragma", "values", "order", "drop",
+                  "create", "alter", "truncate", "where", "group"),
+}
 _SQL_KEYWORDS = ("select", "insert", "update", "delete", "drop", "create", "alter", "truncate",
                  "pragma", "where", 'f"""', "f'''", "= `")
 _SQL_CALLS = (r"(?<![\w$])(?P<fn>execute|executemany|executescript|exec_driver_sql|executeQuery|"
@@ -88,6 +98,18 @@ _SQL_ADVICE = {
 
 
 
+def _sql_in(pattern: str, text: str) -> bool:
+    """Whether the SQL ``pattern`` (:data:`_SQL_WEAK` or :data:`_SQL_STRONG`) matches in
+    ``text``. Its case-insensitive words are looked for first in ASCII text (other text may
+    spell them with letters that only match case-insensitively, such as a long s)."""
+    words = _SQL_WORDS.get(pattern)
+    if words is not None and text.isascii():
+        low = text.lower()
+        if not any(w in low for w in words):
+            return False
+    return _rx(pattern).search(text) is not None
+
+
 def _how_dynamic(expr: str, keywords: str,
                  sql_vars: Mapping[str, tuple[int, bool, str]]) -> str | None:
     """How ``expr`` builds SQL from values, or None when it does not; the literals must
@@ -102,7 +124,7 @@ def _how_dynamic(expr: str, keywords: str,
            "concatenation" if lits and "+" in top and _rx(r"[\w$]").search(
                _rx(_LIT_MARK).sub("", top))
            else None)
-    if how and _rx(keywords).search(" ".join(lit.body for lit in lits)):
+    if how and _sql_in(keywords, " ".join(lit.body for lit in lits)):
         return how
     m = _rx(_VAR_USE).fullmatch(masked)
     name, op, rest = (m.group("name"), m.group("op"), m.group("rest")) if m else ("", "", "")
@@ -145,7 +167,7 @@ def sql_injection(path: str, lines: Lines, params: Params) -> list[SignalHit]:
                     grows = bool(_rx(r"[\w$)]").search(_rx(_LIT_MARK).sub("", masked)))
                     built = how or prev[2] or "concatenation"
                     sql_vars[name] = (n, bool(how) or prev[1] or grows, built)
-                elif how or any(_rx(_SQL_STRONG).search(lit.body) for lit in lits):
+                elif how or any(_sql_in(_SQL_STRONG, lit.body) for lit in lits):
                     sql_vars[name] = (n, bool(how), how or "")
                 else:
                     sql_vars.pop(name, None)
