@@ -78,8 +78,9 @@ def _init_for(names: tuple[str, ...], defaults: dict[str, Any],
         values.update(kwargs)
         for name in unset:
             if values[name] is _MISSING:
-                if name not in factories:
-                    slow(self, args, kwargs)  # raises: a field is missing
+                if name not in factories:  # a field is missing: raised as before
+                    slow(self, args, kwargs)
+                    return
                 values[name] = factories[name]()
         self.__dict__.update(values)  # not through __setattr__: frozen records too
 

@@ -37,7 +37,7 @@ def test_phase_help_lists_the_skip_reasons(tmp_path: Path) -> None:
 
 def test_a_parser_built_for_one_command_parses_as_the_full_one() -> None:
     """main() builds only the parser of the command it was given (the others cost about
-    8 ms of every run): what it parses must be what the full parser parses."""
+    5 ms of every run): what it parses must be what the full parser parses."""
     full = _parser()
     commands = [name for a in full._actions if isinstance(a, argparse._SubParsersAction)
                 for name in a.choices]
