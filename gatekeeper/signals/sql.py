@@ -37,8 +37,11 @@ from gatekeeper.signals._common import (
 )
 
 _NAME = r"[\w.\"'`\[\]${}%]+"
-_SQL_WEAK = (r"(?i)\b(?:select|insert|update|delete|from|where|set|values|into|drop|create|alter|"
-             r"table|pragma|vacuum|attach|truncate|replace|merge|union|join|limit|grant|call)\b")
+#: SQL's words, any one of which makes a literal SQL where a weak call (execute) takes it.
+_WEAK_WORDS = ("select", "insert", "update", "delete", "from", "where", "set", "values", "into",
+               "drop", "create", "alter", "table", "pragma", "vacuum", "attach", "truncate",
+               "replace", "merge", "union", "join", "limit", "grant", "call")
+_SQL_WEAK = r"(?i)\b(?:" + "|".join(_WEAK_WORDS) + r")\b"
 _COLUMN = r"(?:\*|[\w.{}$%()*\"`\[\]]+(?:\s+as\s+\w+)?)"
 _SQL_STRONG = (r"(?i)\bselect\s+(?:distinct\s+)?" + _COLUMN + r"(?:\s*,\s*" + _COLUMN
                + r")*\s+from\b|"
@@ -50,9 +53,7 @@ _SQL_STRONG = (r"(?i)\bselect\s+(?:distinct\s+)?" + _COLUMN + r"(?:\s*,\s*" + _C
 #: of their branches starts with one): ASCII text without any cannot match, and the
 #: pattern is not even compiled for it (a commit hook compiles what it uses).
 _SQL_WORDS = {
-    _SQL_WEAK: ("select", "insert", "update", "delete", "from", "where", "set", "values", "into",
-                "drop", "create", "alter", "table", "pragma", "vacuum", "attach", "truncate",
-                "replace", "merge", "union", "join", "limit", "grant", "call"),
+    _SQL_WEAK: _WEAK_WORDS,
     _SQL_STRONG: ("select", "insert", "delete", "update", "pragma", "values", "order", "drop",
                   "create", "alter", "truncate", "where", "group"),
 }
