@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gatekeeper import fsutil, yamlio
+from gatekeeper import flatyaml, fsutil, yamlio
 from gatekeeper.engine import Finding
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
@@ -113,7 +113,8 @@ def _render(meta: dict[str, Any]) -> str:
     if isinstance(res, dict):
         body += ["", f"## Resolution ({res.get('outcome')})", "",
                  f"{res.get('note')}", "", f"By {res.get('by')} at {res.get('at')}."]
-    return "---\n" + yamlio.dump(meta) + "---\n" + "\n".join(body) + "\n"
+    front = flatyaml.dump(meta) or yamlio.dump(meta)
+    return "---\n" + front + "---\n" + "\n".join(body) + "\n"
 
 
 def _parse(path: Path, halt_only: bool = False) -> Note | None:
@@ -131,10 +132,12 @@ def _parse(path: Path, halt_only: bool = False) -> Note | None:
         # a double-quoted scalar: any other note is not a HALT, and needs no YAML parse
         # (the parser's import, then a parse a note, before a range is judged).
         return None
-    try:
-        meta = yamlio.load(text[4 : end + 1], str(path))
-    except GatekeeperError:
-        return None
+    meta = flatyaml.load(text[4 : end + 1])  # the notes this inbox writes: no PyYAML
+    if meta is None:
+        try:
+            meta = yamlio.load(text[4 : end + 1], str(path))
+        except GatekeeperError:
+            return None
     return Note(path=path, meta=meta) if isinstance(meta, dict) and "id" in meta else None
 
 
