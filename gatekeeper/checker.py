@@ -22,6 +22,7 @@ from gatekeeper.context import (
     POLICY_DIR,
     Context,
     baseline_lost,
+    inbox_dir,
     load_at,
     recover_baseline,
     touches_context,
@@ -128,14 +129,14 @@ def finish(repo: git.Repo, report: Report, ctx: Context | None, opts: Options) -
 
 def _inbox_of(repo: git.Repo, ctx: Context | None) -> Path:
     """``ctx``'s escalation inbox (the default one without a context)."""
-    from gatekeeper.escalations import inbox_dir
-
     return inbox_dir(repo, ctx.config.inbox if ctx is not None else None)
 
 
 def _open_halts(repo: git.Repo, inbox: Path, judged: list[str] | None = None,
                 ) -> dict[str, list[str]]:
     """The open HALTs of the escalation inbox at ``inbox``."""
+    if not inbox.is_dir():
+        return {}  # no note yet: nothing to import or read (a passing hook's common case)
     from gatekeeper.escalations import Inbox
 
     # A range re-run ignores the HALTs raised about its own commits (same verdict as the

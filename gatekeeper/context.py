@@ -68,6 +68,39 @@ def cache_dir(repo: Repo) -> Path:
     return repo.common_dir / "pact" / "cache"
 
 
+_WARNED: set[str] = set()
+
+
+def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
+    """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default.
+
+    The committed ``[escalations] inbox`` must stay inside the git directory: a pushed
+    config must never make a server (or a clone) write notes anywhere else. One that
+    leaves it is ignored, with a warning, and the default inbox is used: notes are never
+    lost, and no check stops over it. ``GATEKEEPER_INBOX`` is the operator's own choice
+    and may point anywhere.
+    """
+    default = repo.common_dir / "pact" / "escalations"
+    env = os.environ.get("GATEKEEPER_INBOX")
+    if env:
+        p = Path(env).expanduser()
+        return p if p.is_absolute() else repo.common_dir / p
+    if configured:
+        p = Path(configured).expanduser()
+        p = p if p.is_absolute() else repo.common_dir / p
+        root = os.path.realpath(repo.common_dir)
+        if os.path.commonpath([root, os.path.realpath(p)]) == root:
+            return p
+        if configured not in _WARNED:
+            _WARNED.add(configured)
+            import sys
+
+            sys.stderr.write(f"pact-gatekeeper: warning: ignoring [escalations] inbox = "
+                             f"{configured!r} in .pact/config.toml: it leaves the git "
+                             f"directory; notes go to {default}\n")
+    return default
+
+
 def _cache_get(repo: Repo, key: str) -> Context | None:
     if os.environ.get("GATEKEEPER_NO_CACHE"):
         return None

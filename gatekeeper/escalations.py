@@ -15,12 +15,12 @@ agent is looping: ALERT QUALITY, or ALERT META-BLOCK once notes about the featur
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gatekeeper import flatyaml, fsutil, yamlio
+from gatekeeper import fsutil, yamlio
+from gatekeeper.context import inbox_dir as inbox_dir  # re-exported: callers import it here
 from gatekeeper.engine import Finding
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo
@@ -40,39 +40,6 @@ def repeat_id(note_id: str) -> str:
     from gatekeeper.digest import sha256_hex  # a blocked commit's import only
 
     return "E-" + sha256_hex(f"repeat\0{note_id}".encode())[:12]
-
-
-_WARNED: set[str] = set()
-
-
-def inbox_dir(repo: Repo, configured: str | None = None) -> Path:
-    """The inbox: ``GATEKEEPER_INBOX``, else the config's path, else the default.
-
-    The committed ``[escalations] inbox`` must stay inside the git directory: a pushed
-    config must never make a server (or a clone) write notes anywhere else. One that
-    leaves it is ignored, with a warning, and the default inbox is used: notes are never
-    lost, and no check stops over it. ``GATEKEEPER_INBOX`` is the operator's own choice
-    and may point anywhere.
-    """
-    default = repo.common_dir / "pact" / "escalations"
-    env = os.environ.get("GATEKEEPER_INBOX")
-    if env:
-        p = Path(env).expanduser()
-        return p if p.is_absolute() else repo.common_dir / p
-    if configured:
-        p = Path(configured).expanduser()
-        p = p if p.is_absolute() else repo.common_dir / p
-        root = os.path.realpath(repo.common_dir)
-        if os.path.commonpath([root, os.path.realpath(p)]) == root:
-            return p
-        if configured not in _WARNED:
-            _WARNED.add(configured)
-            import sys
-
-            sys.stderr.write(f"pact-gatekeeper: warning: ignoring [escalations] inbox = "
-                             f"{configured!r} in .pact/config.toml: it leaves the git "
-                             f"directory; notes go to {default}\n")
-    return default
 
 
 @dataclass
@@ -113,6 +80,8 @@ def _render(meta: dict[str, Any]) -> str:
     if isinstance(res, dict):
         body += ["", f"## Resolution ({res.get('outcome')})", "",
                  f"{res.get('note')}", "", f"By {res.get('by')} at {res.get('at')}."]
+    from gatekeeper import flatyaml  # here: a hook that writes no note needs none of it
+
     front = flatyaml.dump(meta) or yamlio.dump(meta)
     return "---\n" + front + "---\n" + "\n".join(body) + "\n"
 
@@ -132,6 +101,8 @@ def _parse(path: Path, halt_only: bool = False) -> Note | None:
         # a double-quoted scalar: any other note is not a HALT, and needs no YAML parse
         # (the parser's import, then a parse a note, before a range is judged).
         return None
+    from gatekeeper import flatyaml
+
     meta = flatyaml.load(text[4 : end + 1])  # the notes this inbox writes: no PyYAML
     if meta is None:
         try:

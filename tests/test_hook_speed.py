@@ -98,6 +98,9 @@ def test_warm_clean_commit_imports_nothing_heavy(staged: tuple[GitRepo, Path]) -
     assert code == 0 and err.strip() == "", err  # clean: no finding at all
     assert "gatekeeper.checker" in warm and "gatekeeper.rules.scope" in warm  # it judged
     assert [m for m in warm if m.split(".")[0] in HEAVY or m in HEAVY] == []
+    # No inbox yet, so no note to read for open HALTs: the inbox's code is not loaded.
+    assert not (repo.path / ".git" / "pact" / "escalations").exists()
+    assert "gatekeeper.escalations" not in warm and "gatekeeper.flatyaml" not in warm
 
 
 def test_warm_commit_with_a_warning_imports_nothing_heavy(tmp_path: Path) -> None:
