@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO
 
 from gatekeeper.errors import GitError
 from gatekeeper.record import dataclass
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import IO
 
 #: Bytes of added text kept per file for content rules (any line length, any line count);
 #: the rest is counted, not stored. ``GATEKEEPER_SCAN_LIMIT`` (bytes; 0 = no limit) changes it.

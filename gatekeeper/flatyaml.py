@@ -21,7 +21,10 @@ tests/test_flatyaml.py holds both to that over random data.
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any
 
 _KEY = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from gatekeeper import git
 from gatekeeper.changes import ChangeSet
@@ -36,6 +35,10 @@ from gatekeeper.errors import ConfigError, Exit, GatekeeperError, GitError
 from gatekeeper.identity import Identity, pusher_from_env, resolve
 from gatekeeper.record import dataclass, field
 from gatekeeper.report import Report, clean_text, render_text
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import IO
 
 
 def _emit(report: Report, stream: IO[str], prefix: str = "") -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from gatekeeper import fsutil, git, yamlio
 from gatekeeper.digest import sha256_hex
@@ -25,6 +24,10 @@ from gatekeeper.ledger import (
     validate_event,
 )
 from gatekeeper.ledger import apply as apply_event
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Shortest acceptable waiver reason (schema.is_placeholder enforces it).
 MIN_REASON = 12

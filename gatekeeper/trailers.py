@@ -16,7 +16,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any
 
 #: git's cut line; the comment character is put in front of it.
 SCISSORS = " ------------------------ >8 ------------------------"

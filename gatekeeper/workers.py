@@ -26,11 +26,14 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
 
 from gatekeeper.errors import GatekeeperError
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 #: Upper bound of the default worker count: each worker holds its own interpreter, caches
 #: and share of the range's largest commits (tens of MB each; see the README's Performance).

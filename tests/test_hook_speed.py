@@ -3,7 +3,7 @@
 what can really fail, never by a stopwatch:
 
 - what a clean commit imports (no pydantic, PyYAML, argparse, json, tempfile, hashlib,
-  datetime...): a module-level import added anywhere on the path shows up here;
+  datetime, typing...): a module-level import added anywhere on the path shows up here;
 - which git processes it starts: the early starts of gatekeeper/early.py must all be
   claimed (a drift between their command lines and the real ones would start them twice),
   and a retry reads the scope budget's line counts from the cache;
@@ -30,7 +30,7 @@ MESSAGE = "auth: add a module\n\nPACT-Agent: backend-coder\n"
 #: Modules a warm, clean commit-msg run must not import (each costs milliseconds).
 HEAVY = ("pydantic", "yaml", "argparse", "json", "tempfile", "shutil", "hashlib", "datetime",
          "dataclasses", "inspect", "textwrap", "tomllib", "tomli", "gatekeeper.schema",
-         "gatekeeper.install", "gatekeeper.sarif", "gatekeeper.explain", "pickle")
+         "gatekeeper.install", "gatekeeper.sarif", "gatekeeper.explain", "pickle", "typing")
 
 # Runs the hook exactly as `python -m gatekeeper hook commit-msg FILE` does, then reports
 # the exit code and every module loaded (taken before anything else is imported).

@@ -20,9 +20,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import IO, Any
 
 from gatekeeper.config import ROLES, ClaudeOptions, normalize_role
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 #: A hook that hangs is killed by Claude Code and the write goes through: decide sooner.

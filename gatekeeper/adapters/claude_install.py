@@ -10,10 +10,13 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
 
 from gatekeeper import fsutil, git
 from gatekeeper.errors import ConfigError, GatekeeperError
+
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any
 
 SETTINGS = ".claude/settings.json"
 MARK = "gatekeeper hook claude"

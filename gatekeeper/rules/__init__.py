@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
 if TYPE_CHECKING:
+    from typing import Any
+
     from gatekeeper.changes import FileChange
     from gatekeeper.engine import CheckContext, Hit
     from gatekeeper.policy import Rule
@@ -50,7 +52,7 @@ CHECKS: dict[str, str] = {
 # roles, ("choices", a, b, ...) a list of these words, ("owners",) a list of one-entry
 # {glob: role} mappings, ("confine",) a mapping role -> list of path classes,
 # ("confine_paths",) a mapping role -> list of globs.
-Spec = tuple[Any, ...]
+Spec = tuple["Any", ...]
 
 #: Parameters every kind accepts.
 COMMON_PARAMS: dict[str, Spec] = {"escalate": ("bool",)}

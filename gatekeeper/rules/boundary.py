@@ -6,12 +6,13 @@ docs, ``.pact/`` and AI-tool settings, never application code).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from gatekeeper.engine import Hit
 from gatekeeper.globs import last_match, match_any
 
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
 if TYPE_CHECKING:
+    from typing import Any
+
     from gatekeeper.changes import FileChange
     from gatekeeper.engine import CheckContext
     from gatekeeper.policy import Rule

@@ -4,11 +4,10 @@ spoofed or missing identity blocks (``server.require_identity``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gatekeeper.config import ROLES
 from gatekeeper.engine import Hit
 
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
 if TYPE_CHECKING:
     from gatekeeper.changes import FileChange
     from gatekeeper.engine import CheckContext

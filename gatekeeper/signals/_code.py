@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from gatekeeper.signals._common import Lines, _rx
 
@@ -53,11 +52,16 @@ def _gather(lines: Lines, i: int, col: int, call: bool, limit: int = 30) -> str:
         text = lines[j][1][:4000]
 
 
-class _Lit(NamedTuple):
-    prefix: str  # string prefix or template tag: "f", "rb", "sql", ""
-    quote: str
-    body: str
-    closed: bool
+class _Lit:
+    """A string literal of an expression (made for each literal of a candidate line)."""
+
+    __slots__ = ("body", "closed", "prefix", "quote")
+
+    def __init__(self, prefix: str, quote: str, body: str, closed: bool) -> None:
+        self.prefix = prefix  # string prefix or template tag: "f", "rb", "sql", ""
+        self.quote = quote
+        self.body = body
+        self.closed = closed
 
 
 def _tokenize(expr: str) -> tuple[str, list[_Lit]]:
