@@ -170,11 +170,13 @@ def _entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in map(value.count, set(value))) if n else 0.0
 
 
+@functools.lru_cache(maxsize=4096)  # each detector asks about the same file again
 def _ext(path: str) -> str:
     base = path.rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[-1].lower() if "." in base.lstrip(".") else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_config(path: str) -> bool:
     """Files where an unquoted value is a literal (.env, YAML, INI, shell...)."""
     base = path.rsplit("/", 1)[-1].lower()

@@ -34,6 +34,10 @@ from gatekeeper.signals._common import (
     _sha,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time: 2 ms of every hook
+if TYPE_CHECKING:
+    from typing import Any
+
 _PLACEHOLDER = (r"(?i)change_?me|changeit|x{3,}|\*{3,}|^<.*>$|\$\{|\{\{|\{[^{}\s]*\}|%s|%\(|^%|^\$\w|"
                 r"example|dummy|placeholder|sample|your[_-]|[_-]here\b|redacted|fake|mock|test|"
                 r"todo|fixme|password|passwd|secret|token|abcd|bcde|wxyz|1234|2345|qwer|asdf|"
@@ -152,15 +156,33 @@ def _secret_name(name: str, ignore: frozenset[str]) -> bool:
     return not (norm.endswith("token") and ignore & set(norm[:-5].strip("_").split("_")))
 
 
+#: id(params) -> (params, its settings): a range asks once per file with the same params
+#: (a rule's, never changed once its policy is built).
+_SETTINGS: dict[int, tuple[Params, tuple[Any, ...]]] = {}
+
+
+def _settings(params: Params) -> tuple[Any, ...]:
+    """hardcoded_secret's parameters as the sets and matcher it tests with."""
+    got = _SETTINGS.get(id(params))
+    if got is not None and got[0] is params:
+        return got[1]
+    settings = (set(params.get("allow_values", ())),
+                tuple(params.get("connection_allow_hosts", ())),
+                frozenset(params.get("ignore_token_words", _TOKEN_NOT_SECRET)),
+                bool(params.get("generic", True)),
+                set(params.get("generic_skip_extensions", ("md", "rst", "txt", "adoc"))),
+                _globs(tuple(params.get("generic_skip_paths", ()))))
+    if len(_SETTINGS) >= 64:
+        _SETTINGS.clear()
+    _SETTINGS[id(params)] = (params, settings)  # params kept alive: its id stays its own
+    return settings
+
+
 def hardcoded_secret(path: str, lines: Lines, params: Params) -> list[SignalHit]:
     """Credentials in added lines: well-known token formats, private keys, passwords in
     connection strings, and literals assigned to secret-like names."""
-    allow = set(params.get("allow_values", ()))
-    allow_hosts = tuple(params.get("connection_allow_hosts", ()))
-    ignore = frozenset(params.get("ignore_token_words", _TOKEN_NOT_SECRET))
-    generic = bool(params.get("generic", True)) and _ext(path) not in set(
-        params.get("generic_skip_extensions", ("md", "rst", "txt", "adoc"))) and not _globs(
-        tuple(params.get("generic_skip_paths", ()))).match(path)
+    allow, allow_hosts, ignore, generic_on, skip_ext, skip_paths = _settings(params)
+    generic = generic_on and _ext(path) not in skip_ext and not skip_paths.match(path)
     config = _is_config(path)
     hits: list[SignalHit] = []
     seen: set[str] = set()
