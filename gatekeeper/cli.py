@@ -224,8 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     wanted = argv[0] if argv and not argv[0].startswith("-") else None
     args = _hook_args(argv) or _parser(wanted).parse_args(argv)
-    early = (args.command == "hook" and args.stage in ("commit-msg", "pre-commit")
-             and not args.directory and _start_early(args.args[0] if args.args else None))
+    early = (args.command == "hook" and args.stage in ("commit-msg", "pre-commit", "pre-receive")
+             and not args.directory and _start_early(args.stage, args.args[0] if args.args else None))
     try:
         if args.directory:
             os.chdir(args.directory)
@@ -287,8 +287,8 @@ def exit_process(code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-def _start_early(message_file: str | None) -> bool:
-    """Start a staged hook's git processes now, to overlap the imports (see
+def _start_early(stage: str, message_file: str | None) -> bool:
+    """Start a hook's first git processes now, to overlap the imports (see
     gatekeeper/early.py). Any failure here leaves the work to the normal path."""
     try:
         from gatekeeper import early
@@ -298,7 +298,10 @@ def _start_early(message_file: str | None) -> bool:
 
     # What did start before a failure is claimed later, or stopped by early.finish().
     with contextlib.suppress(Exception):
-        early.start_staged(message_file)
+        if stage == "pre-receive":
+            early.start_server()
+        else:
+            early.start_staged(message_file)
     return True
 
 

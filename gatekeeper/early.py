@@ -1,4 +1,4 @@
-# gatekeeper/early.py: starts the commit-msg hook's git processes before its imports, to overlap them.
+# gatekeeper/early.py: starts a hook's first git processes before its imports, to overlap them.
 """The commit-msg hook spends most of its time importing the gatekeeper, and then waits,
 one after the other, for the git processes a staged check needs. Their command lines do
 not depend on anything the imports provide, so :func:`start_staged` starts them first,
@@ -13,7 +13,9 @@ and they run on another core meanwhile:
 Each waits in ``gatekeeper.git.EARLY`` (or ``gatekeeper.trailers.EARLY``) until the code
 that would have started it asks for the same command, in the same directory, with the same
 pipes; it is handed over instead of started again, so verdicts and process counts do not
-change. :func:`finish` stops what nobody claimed (a hook run from a subdirectory, or one
+change. The pre-receive hook starts its own first three the same way
+(:func:`start_server`): ``rev-parse``, ``config --get-regexp ^gatekeeper.`` and
+``for-each-ref refs/heads/``. :func:`finish` stops what nobody claimed (a hook run from a subdirectory, or one
 that stopped early), so no git process outlives the hook.
 """
 
@@ -30,6 +32,9 @@ DISCOVER = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-co
 #: gatekeeper.git.staged_changes's command.
 STAGED = ("diff", "--cached", *git._DIFF_OPTS, "--")
 CAT_FILE = ("cat-file", "--batch-command")
+#: gatekeeper.hooks._git_config's and gatekeeper.context.list_branches's commands.
+SERVER_CONFIG = ("config", "-z", "--get-regexp", r"^gatekeeper\.")
+BRANCHES = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/")
 
 
 def _start(args: tuple[str, ...], cwd: str, stdin: int, stdout: int, stderr: int) -> None:
@@ -59,6 +64,15 @@ def start_staged(message_file: str | None) -> None:
     if message.strip():
         trailers.EARLY[(cwd, message, env.get("GIT_EDITOR", ""))] = \
             trailers.start_staged_block(Path(cwd), message, env)
+
+
+def start_server() -> None:
+    """Start the pre-receive hook's first git processes in this directory (the bare
+    repository): its discovery, its ``gatekeeper.*`` settings and its branches."""
+    pipe, null = subprocess.PIPE, subprocess.DEVNULL
+    cwd = os.getcwd()
+    for args in (DISCOVER, SERVER_CONFIG, BRANCHES):
+        _start(args, cwd, stdin=null, stdout=pipe, stderr=pipe)
 
 
 def finish() -> None:

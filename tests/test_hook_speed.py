@@ -268,3 +268,22 @@ def test_no_cache_bypasses_the_count_cache(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("GATEKEEPER_NO_CACHE", "1")
     fast, plain = _numstats(repo, base)
     assert fast == plain == {"src/auth/a.py": 2} and not cache.exists()
+
+
+def test_pre_receive_claims_its_early_git_processes(tmp_path: Path) -> None:
+    """The pre-receive hook starts rev-parse, its git config and its branch list before its
+    imports (gatekeeper/early.py): each must be claimed, never started a second time."""
+    from server_helpers import code, make_server, push, ref_of, team_repo
+
+    repo = team_repo(tmp_path / "team")
+    bare = make_server(repo, tmp_path / "server.git")
+    sha = repo.commit("auth: a module", agent="backend-coder",
+                      files={"src/auth/a.py": "# src/auth/a.py: a module.\n" + code(5)})
+    trace = tmp_path / "trace.txt"
+    proc = push(repo, "origin", "HEAD:refs/heads/main", env={"GATEKEEPER_TRACE_GIT": str(trace)})
+    assert proc.returncode == 0, proc.stderr
+    assert ref_of(bare, "refs/heads/main") == sha  # judged and accepted
+    spawned = _traced(trace)
+    for first in ("rev-parse --is-bare-repository", "config -z",
+                  "for-each-ref --format=%(objectname) %(refname)"):
+        assert spawned.count(first) == 1, (first, spawned)
