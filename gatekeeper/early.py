@@ -15,8 +15,8 @@ that would have started it asks for the same command, in the same directory, wit
 pipes; it is handed over instead of started again, so verdicts and process counts do not
 change. The pre-receive hook starts its own first three the same way
 (:func:`start_server`): ``rev-parse``, ``config --get-regexp ^gatekeeper.`` and
-``for-each-ref refs/heads/``. :func:`finish` stops what nobody claimed (a hook run from a subdirectory, or one
-that stopped early), so no git process outlives the hook.
+``for-each-ref refs/heads/``. :func:`finish` stops what nobody claimed (a hook run from a
+subdirectory, or one that stopped early), so no git process outlives the hook.
 """
 
 from __future__ import annotations
