@@ -59,7 +59,7 @@ STEAL_COST_NS = 100_000_000
 #: _read_ahead window); a part's owner keeps at least these when its rest is taken.
 READ_AHEAD = 32
 #: Items a part's owner claims under one lock: the lock is two system calls, and taken per
-#: commit it was 3 % of a range's CPU. A taker leaves the owner at least READ_AHEAD items
+#: commit it cost up to 1 % of a range's CPU. A taker leaves the owner at least READ_AHEAD items
 #: past what it claimed, so a batch is never taken from under its owner; the owner's pace,
 #: as a taker reckons it, runs at most this many items ahead.
 CLAIM_BATCH = 8
