@@ -206,6 +206,9 @@ def _plain(text: str) -> bool:
 
 #: The shapes :func:`_shape` gives a glob: a plain string test each, or the NFA.
 _EXACT, _BELOW, _INNER, _INNER_DIR, _TAIL, _HEAD, _SEGMENT, _OTHER = range(8)
+#: The substring shapes: what goes before and after the folded path before the shape's
+#: argument is looked for in it.
+_WRAP = {_INNER: ("/", "/"), _INNER_DIR: ("/", ""), _HEAD: ("/", ""), _TAIL: ("", "/")}
 
 
 def _shape(pattern: str) -> tuple[int, str]:
@@ -269,12 +272,9 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
         return lambda p: p == arg or p.startswith(below)
     if kind == _BELOW:
         return lambda p: p.startswith(arg)
-    if kind == _INNER:
-        return lambda p: arg in "/" + p + "/"
-    if kind in (_INNER_DIR, _HEAD):
-        return lambda p: arg in "/" + p
-    if kind == _TAIL:
-        return lambda p: arg in p + "/"
+    if kind in _WRAP:
+        before, after = _WRAP[kind]
+        return lambda p: arg in before + p + after
     if kind == _SEGMENT:
         pre, suf = arg.split("*")
         least = len(pre) + len(suf)
@@ -292,9 +292,7 @@ def _any_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     pattern was most of the cost of a path's first commit."""
     exact: set[str] = set()
     starts: list[str] = []
-    inner: list[str] = []  # in "/" + p + "/"
-    head: list[str] = []  # in "/" + p
-    tail: list[str] = []  # in p + "/"
+    wrapped: dict[tuple[str, str], list[str]] = {}  # (before, after) -> arguments
     other: list[Callable[[str], bool]] = []
     for pattern in patterns:
         kind, arg = _shape(fold(pattern))
@@ -303,32 +301,19 @@ def _any_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
             starts.append(arg + "/")
         elif kind == _BELOW:
             starts.append(arg)
-        elif kind == _INNER:
-            inner.append(arg)
-        elif kind in (_INNER_DIR, _HEAD):
-            head.append(arg)
-        elif kind == _TAIL:
-            tail.append(arg)
+        elif kind in _WRAP:
+            wrapped.setdefault(_WRAP[kind], []).append(arg)
         else:
             other.append(_matcher(pattern))
     prefixes = tuple(starts)
+    groups = tuple((before, after, tuple(args)) for (before, after), args in wrapped.items())
 
     def test(p: str) -> bool:
         if p in exact or (prefixes and p.startswith(prefixes)):
             return True
-        if inner:
-            s = "/" + p + "/"
-            for x in inner:
-                if x in s:
-                    return True
-        if head:
-            s = "/" + p
-            for x in head:
-                if x in s:
-                    return True
-        if tail:
-            s = p + "/"
-            for x in tail:
+        for before, after, args in groups:
+            s = before + p + after
+            for x in args:
                 if x in s:
                     return True
         return any(m(p) for m in other)
