@@ -221,8 +221,7 @@ def list_branches(repo: Repo) -> dict[str, str]:
     """Every branch ref and its commit (one ``for-each-ref``)."""
     from gatekeeper import git
 
-    out = git.run(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"],
-                  repo.cwd, check=False).decode("utf-8", "surrogateescape")
+    out = git.run(git.BRANCHES, repo.cwd, check=False).decode("utf-8", "surrogateescape")
     branches: dict[str, str] = {}
     for line in out.splitlines():
         sha, _, ref = line.partition(" ")

@@ -26,16 +26,6 @@ import subprocess
 
 from gatekeeper import git, trailers
 
-#: gatekeeper.git.discover's command (kept equal to it: a test counts the processes).
-DISCOVER = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
-            "--is-shallow-repository", "--show-cdup")
-#: gatekeeper.git.staged_changes's command.
-STAGED = ("diff", "--cached", *git._DIFF_OPTS, "--")
-CAT_FILE = ("cat-file", "--batch-command")
-#: gatekeeper.hooks._git_config's and gatekeeper.context.list_branches's commands.
-SERVER_CONFIG = ("config", "-z", "--get-regexp", r"^gatekeeper\.")
-BRANCHES = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/")
-
 
 def _start(args: tuple[str, ...], cwd: str, stdin: int, stdout: int, stderr: int) -> None:
     from pathlib import Path
@@ -57,9 +47,9 @@ def start_staged(message_file: str | None) -> None:
         except OSError:
             return  # the hook itself reports it
     pipe, null = subprocess.PIPE, subprocess.DEVNULL
-    _start(DISCOVER, cwd, stdin=null, stdout=pipe, stderr=pipe)
-    _start(STAGED, cwd, stdin=null, stdout=pipe, stderr=pipe)
-    _start(CAT_FILE, cwd, stdin=pipe, stdout=pipe, stderr=null)
+    _start(git.DISCOVER, cwd, stdin=null, stdout=pipe, stderr=pipe)
+    _start(git.STAGED, cwd, stdin=null, stdout=pipe, stderr=pipe)
+    _start(git.CAT_FILE, cwd, stdin=pipe, stdout=pipe, stderr=null)
     env = os.environ
     if message.strip():
         trailers.EARLY[(cwd, message, env.get("GIT_EDITOR", ""))] = \
@@ -71,7 +61,7 @@ def start_server() -> None:
     repository): its discovery, its ``gatekeeper.*`` settings and its branches."""
     pipe, null = subprocess.PIPE, subprocess.DEVNULL
     cwd = os.getcwd()
-    for args in (DISCOVER, SERVER_CONFIG, BRANCHES):
+    for args in (git.DISCOVER, git.GATEKEEPER_CONFIG, git.BRANCHES):
         _start(args, cwd, stdin=null, stdout=pipe, stderr=pipe)
 
 

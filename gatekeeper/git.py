@@ -183,11 +183,21 @@ class Repo:
         return self.top if self.top is not None else self.git_dir
 
 
+#: Commands that gatekeeper/early.py starts before a hook's imports and hands over when the
+#: code below asks for them: handed over only when equal, so each is spelt once, here.
+DISCOVER = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
+            "--is-shallow-repository", "--show-cdup")
+CAT_FILE = ("cat-file", "--batch-command")
+#: The repository's ``gatekeeper.*`` settings (gatekeeper.hooks) and its branches
+#: (gatekeeper.context.list_branches).
+GATEKEEPER_CONFIG = ("config", "-z", "--get-regexp", r"^gatekeeper\.")
+BRANCHES = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/")
+
+
 def discover(path: Path | None = None) -> Repo:
     """Find the repository containing ``path`` (default: the current directory)."""
     where = Path(path or os.getcwd())
-    proc = _popen(["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
-                   "--is-shallow-repository", "--show-cdup"], where,
+    proc = _popen(DISCOVER, where,
                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, _ = proc.communicate()
     lines = out.decode("utf-8", "surrogateescape").split("\n")
@@ -245,7 +255,7 @@ class CatFile:
         _CATS.add(self)
 
     def _start(self) -> None:
-        self._proc = _popen(["cat-file", "--batch-command"], self._cwd,
+        self._proc = _popen(CAT_FILE, self._cwd,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def _own(self) -> None:
@@ -441,11 +451,15 @@ def ident(repo: Repo, who: str) -> tuple[str, str]:
     return name.strip(), (rest.split(">", 1)[0].strip() if sep else "")
 
 
+#: The staged diff's command (gatekeeper/early.py starts it too; see DISCOVER).
+STAGED = ("diff", "--cached", *_DIFF_OPTS, "--")
+
+
 def staged_changes(repo: Repo, head: str | None, message: str, author: tuple[str, str]) -> ChangeSet:
     """The index against HEAD (or the empty tree in a repository with no commits)."""
     # No base named: git takes HEAD, or the empty tree before the first commit. The
     # command is then known before HEAD is read, so gatekeeper/early.py can start it.
-    proc = _popen(["diff", "--cached", *_DIFF_OPTS, "--"], repo.cwd,
+    proc = _popen(STAGED, repo.cwd,
                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     files = parse_diff_stream(proc.stdout)  # streamed: a huge diff is never held whole

@@ -187,7 +187,7 @@ class ServerSettings:
 
 def _git_config(repo: git.Repo) -> dict[str, str]:
     """The repository's ``gatekeeper.*`` git config (keys lower-cased), in one process."""
-    out = git.run(["config", "-z", "--get-regexp", r"^gatekeeper\."], repo.cwd, check=False)
+    out = git.run(git.GATEKEEPER_CONFIG, repo.cwd, check=False)
     found: dict[str, str] = {}
     for item in out.decode("utf-8", "replace").split("\0"):
         key, _, value = item.partition("\n")
