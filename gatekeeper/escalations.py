@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gatekeeper import fsutil, yamlio
-from gatekeeper.context import inbox_dir as inbox_dir  # re-exported: callers import it here
 from gatekeeper.engine import Finding
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.git import Repo

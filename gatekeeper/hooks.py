@@ -25,6 +25,7 @@ from gatekeeper.context import (
     branches_with_pact,
     carries_pact,
     default_branch,
+    inbox_dir,
     list_branches,
     load_at,
     pinned_roster,
@@ -639,7 +640,7 @@ def record_push(repo: git.Repo, report: Report, ctx: Context) -> None:
             if (f.action == "block" or f.level == "HALT") and f.rule not in no_note]
     if not todo:
         return
-    from gatekeeper.escalations import Inbox, group_findings, inbox_dir
+    from gatekeeper.escalations import Inbox, group_findings
 
     inbox = Inbox(inbox_dir(repo, ctx.config.inbox))
     merged, members = group_findings(todo)
@@ -659,7 +660,7 @@ def _mark_landed(repo: git.Repo, view: ServerView, report: Report) -> None:
     (a rejected push's notes never do: those commits are not in the repository)."""
     if report.blocked or not report.escalations:
         return
-    from gatekeeper.escalations import Inbox, inbox_dir
+    from gatekeeper.escalations import Inbox
 
     inbox = Inbox(inbox_dir(repo, view.base.config.inbox))
     for note_id, _path in report.escalations:

@@ -12,8 +12,9 @@ import argparse
 import sys
 
 from gatekeeper import git
+from gatekeeper.context import inbox_dir
 from gatekeeper.errors import Exit, GatekeeperError
-from gatekeeper.escalations import Inbox, Note, inbox_dir
+from gatekeeper.escalations import Inbox, Note
 from gatekeeper.ledger import LedgerState, Resolution
 from gatekeeper.report import dump_json
 

@@ -312,7 +312,7 @@ def init(repo: git.Repo, *, force_config: bool = False) -> str:
         # beside the ledger; never let `git add .pact` pick such a file up.
         _write_new(ignore, "# .pact/.gitignore: leftovers of interrupted atomic writes\n.*.tmp\n")
         created.append(".pact/.gitignore")
-    from gatekeeper.escalations import inbox_dir
+    from gatekeeper.context import inbox_dir
 
     lines = [f"created {c}" for c in created]
     lines += [f"kept    {k} (already there)" for k in kept]

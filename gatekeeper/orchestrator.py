@@ -183,9 +183,9 @@ def undershoot(repo: git.Repo, fid: str) -> dict[str, Any] | None:
     A warning only: the phase change stands. The note goes to the inbox like any other
     escalation, so the orchestrator sees it in ``status`` and ``escalations list``.
     """
-    from gatekeeper.context import load_worktree
+    from gatekeeper.context import inbox_dir, load_worktree
     from gatekeeper.engine import Finding, fingerprint
-    from gatekeeper.escalations import Inbox, inbox_dir
+    from gatekeeper.escalations import Inbox
     from gatekeeper.status import feature_scope
 
     ctx = load_worktree(repo)

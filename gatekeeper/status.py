@@ -13,11 +13,11 @@ import datetime as dt
 import textwrap
 
 from gatekeeper import git
-from gatekeeper.context import load_worktree
+from gatekeeper.context import inbox_dir, load_worktree
 from gatekeeper.digest import sha256_hex
 from gatekeeper.engine import current_date
 from gatekeeper.errors import GitError
-from gatekeeper.escalations import Inbox, Note, inbox_dir
+from gatekeeper.escalations import Inbox, Note
 from gatekeeper.globs import match, to_pathspecs
 from gatekeeper.ledger import Feature, LedgerState, Waiver
 from gatekeeper.report import Style

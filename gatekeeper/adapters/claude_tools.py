@@ -22,7 +22,7 @@ from gatekeeper.adapters.claude import (
 )
 from gatekeeper.adapters.proposed import LABEL, Judged, OutsideRepository, judge, locate, read_disk
 from gatekeeper.checker import Options
-from gatekeeper.context import Context
+from gatekeeper.context import Context, inbox_dir
 from gatekeeper.engine import Finding, fingerprint, render
 from gatekeeper.errors import GitError, NotARepository
 from gatekeeper.identity import Identity
@@ -378,7 +378,7 @@ def bash(event: dict[str, Any], ti: dict[str, Any], state: dict[str, Any]) -> st
 
 def _inbox_for(cwd: str) -> tuple[Any, Context | None, str]:
     from gatekeeper.context import load_at
-    from gatekeeper.escalations import Inbox, inbox_dir
+    from gatekeeper.escalations import Inbox
 
     repo = git.discover(Path(cwd))
     problem = ""

@@ -18,7 +18,7 @@ from pathlib import Path
 from gatekeeper import git
 from gatekeeper.changes import ChangeSet, FileChange, scan_limit
 from gatekeeper.checker import Options, finish
-from gatekeeper.context import Context, load_at
+from gatekeeper.context import Context, inbox_dir, load_at
 from gatekeeper.engine import Environment, Finding, evaluate
 from gatekeeper.errors import GatekeeperError, GitError
 from gatekeeper.identity import Identity
@@ -240,7 +240,7 @@ def judge(repo: git.Repo, proposals: Mapping[str, str | None], identity_for: Ide
         def open_halts() -> dict[str, list[str]]:
             nonlocal halts
             if halts is None:
-                from gatekeeper.escalations import Inbox, inbox_dir
+                from gatekeeper.escalations import Inbox
 
                 halts = Inbox(inbox_dir(repo, ctx.config.inbox)).open_halts()
             return halts
