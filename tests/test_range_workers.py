@@ -134,10 +134,18 @@ def test_a_run_split_by_an_idle_worker_gives_the_report_of_one_process(
     listed = gitmod.range_commits(gitmod.discover(repo.path), tips, [base])
     slow = {line.split()[0] for line in listed[: len(listed) // 2]}
     real = engine.evaluate  # what gatekeeper.checker calls
+    begun = tmp_path / "slow-begun"
 
     def evaluate(change: Any, *args: Any, **kwargs: Any) -> Any:
         if change.commit in slow:
+            begun.touch()
             time.sleep(0.04)  # in the forked workers too
+        else:
+            # An idle worker takes only from a part whose pace it can reckon: the fast run
+            # waits for the slow one's first commit, however late its worker is scheduled.
+            deadline = time.monotonic() + 30
+            while not begun.exists() and time.monotonic() < deadline:
+                time.sleep(0.001)
         return real(change, *args, **kwargs)
 
     monkeypatch.setattr(checker, "evaluate", evaluate)
