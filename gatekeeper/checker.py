@@ -431,6 +431,8 @@ def _judge_run(repo: git.Repo, cat: git.CatFile,
     env = _range_env(cat, opts)
     count = 0
     probes: dict[str, bytes | None] = {}
+    if part is not None:
+        part.reserve()  # claimed before git log writes the first commit: see Part.reserve
     stream = git.log_changes(repo, include, exclude, exclude_refs=exclude_refs, limit=limit,
                              listed=listed, only=part is not None)
     ahead = _read_ahead(cat, stream, probes)

@@ -10,8 +10,8 @@ Commits differ in cost by orders of magnitude (a regenerated stylesheet against 
 runs of equal length can take very unequal times. A worker whose queue is empty therefore
 takes the end of the run that, at its pace so far, would finish last, when enough of it is
 left to pay for a new start (see :func:`run_parts`): the runs' owners claim commits (a
-few at a time) before judging them, on a small board of shared memory, so no commit is
-judged twice or skipped.
+few at a time, the first before git has written any) before judging them, on a small
+board of shared memory, so no commit is judged twice or skipped.
 
 Workers are used only where ``os.fork`` exists and the range is long enough to gain by
 them; ``GATEKEEPER_JOBS=1`` (or ``check --jobs 1``) judges in one process. A worker's
@@ -146,15 +146,26 @@ class Part:
         if self._held:
             self._held -= 1
             return True
+        take = self._take()
+        self._held = max(take - 1, 0)
+        return take > 0
+
+    def reserve(self) -> None:
+        """Claim the part's first items before any is read, so that an idle worker can reckon
+        the part's pace from its start: a slow first item (a big import, whose diff git takes
+        seconds to write) then shows as a slow pace, where it showed as no pace, and a worker
+        done with its own part went away instead of taking this one's rest."""
+        if not self._held:
+            self._held = self._take()
+
+    def _take(self) -> int:
+        """Claim up to :data:`CLAIM_BATCH` items on the board: how many were claimed."""
         board, slot = self.board, self.slot
         with board.locked():
             at, end = board.cell(slot, _NEXT), board.cell(slot, _END)
-            if at >= end:
-                return False
-            take = min(CLAIM_BATCH, end - at)
+            take = max(min(CLAIM_BATCH, end - at), 0)
             board.set(slot, _NEXT, at + take)
-        self._held = take - 1
-        return True
+        return take
 
     def ends_list(self) -> bool:
         """Whether the part, now that it is done, ends the whole list (its rest not taken)."""

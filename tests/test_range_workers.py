@@ -161,6 +161,47 @@ def test_a_run_split_by_an_idle_worker_gives_the_report_of_one_process(
     assert many == one
 
 
+def test_a_run_whose_first_commit_is_slow_to_read_is_still_split(
+        tmp_path: Path, short_runs: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that opens with a big commit (an import git takes seconds to diff) has not read
+    a commit yet when the other worker is done: its owner claims its first commits before
+    reading any, so the idle worker sees a slow pace and takes the run's rest, where it
+    used to see no pace and go away."""
+    repo, base, tips = _history(tmp_path)
+    one = _report(repo, tips, base, 1)
+    listed = gitmod.range_commits(gitmod.discover(repo.path), tips, [base])
+    first = listed[0].split()[0]
+    real_ahead, real_evaluate = checker._read_ahead, engine.evaluate
+    begun = tmp_path / "first-run-begun"
+
+    def read_ahead(cat: Any, changes: Any, probes: Any) -> Any:
+        got = real_ahead(cat, changes, probes)
+        head = next(got, None)
+        if head is not None and head.commit == first:
+            begun.touch()
+            time.sleep(1.5)  # git still writing the first run's first diff
+        if head is not None:
+            yield head
+        yield from got
+
+    def evaluate(change: Any, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + 30  # the other run starts once the first has begun
+        while not begun.exists() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return real_evaluate(change, *args, **kwargs)
+
+    monkeypatch.setattr(checker, "_read_ahead", read_ahead)
+    monkeypatch.setattr(checker, "evaluate", evaluate)
+    monkeypatch.setattr(workers, "STEAL_COST_NS", 1_000_000)
+    monkeypatch.setattr(workers, "READ_AHEAD", 1)
+    many = _report(repo, tips, base, 2)
+    parts = list(workers.PARTS)
+    assert len(parts) > 2, parts  # the first run's rest was taken while it read its first
+    assert parts[0][0] == 0 and parts[-1][1] == len(listed)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts)), parts
+    assert many == one
+
+
 def test_run_parts_judges_every_item_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "STEAL_COST_NS", 1_000_000)
 
