@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,15 @@ def _history(tmp_path: Path) -> tuple[GitRepo, str, list[str]]:
     return repo, base, [repo.head(), spike]
 
 
+def _wait_until(ready: Callable[[], bool]) -> None:
+    """Wait (at most 30 s) for another worker to reach a point: an idle worker takes only
+    from a part whose pace it can reckon, so a test that wants a split holds the fast part
+    back until the slow one has begun, however late its worker is scheduled."""
+    deadline = time.monotonic() + 30
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def _report(repo: GitRepo, tips: list[str], base: str, jobs: int) -> dict[str, object]:
     r = gitmod.discover(repo.path)
     rep = check_revisions(r, tips, [base], opts=Options(where="ci", record=False, jobs=jobs))
@@ -141,11 +150,7 @@ def test_a_run_split_by_an_idle_worker_gives_the_report_of_one_process(
             begun.touch()
             time.sleep(0.04)  # in the forked workers too
         else:
-            # An idle worker takes only from a part whose pace it can reckon: the fast run
-            # waits for the slow one's first commit, however late its worker is scheduled.
-            deadline = time.monotonic() + 30
-            while not begun.exists() and time.monotonic() < deadline:
-                time.sleep(0.001)
+            _wait_until(begun.exists)  # the fast run waits for the slow one's first commit
         return real(change, *args, **kwargs)
 
     monkeypatch.setattr(checker, "evaluate", evaluate)
@@ -185,9 +190,7 @@ def test_a_run_whose_first_commit_is_slow_to_read_is_still_split(
         yield from got
 
     def evaluate(change: Any, *args: Any, **kwargs: Any) -> Any:
-        deadline = time.monotonic() + 30  # the other run starts once the first has begun
-        while not begun.exists() and time.monotonic() < deadline:
-            time.sleep(0.001)
+        _wait_until(begun.exists)  # the other run starts once the first has begun
         return real_evaluate(change, *args, **kwargs)
 
     monkeypatch.setattr(checker, "_read_ahead", read_ahead)
@@ -214,12 +217,9 @@ def test_run_parts_judges_every_item_once_in_order(monkeypatch: pytest.MonkeyPat
             if item < 400:
                 time.sleep(0.002)  # the first part is slow: the other worker takes from it
         if part.start == 400:
-            # An idle worker takes only from a part whose pace it can reckon: the fast part
-            # ends once the slow one has claimed its first items, however late its worker
-            # was scheduled (on a loaded CI machine it once had not, and nothing was split).
-            deadline = time.monotonic() + 30
-            while part.board.cell(0, workers._NEXT) == 0 and time.monotonic() < deadline:
-                time.sleep(0.001)
+            # The fast part ends once the slow one has claimed its first items (on a loaded
+            # CI machine the slow one's worker once started late, and nothing was split).
+            _wait_until(lambda: part.board.cell(0, workers._NEXT) > 0)
         return got
 
     items = list(range(600))
